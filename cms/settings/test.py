@@ -1,0 +1,14 @@
+"""The test suite: SQLite in memory unless DATABASE_URL names another database."""
+
+import os
+import secrets
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = secrets.token_urlsafe(50)
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}

@@ -1,0 +1,156 @@
+"""Dates as documents write them: "the early 1990s", "April 2013", "since 2014".
+
+A ``FuzzyDate`` is the first day of a period plus the precision that says how
+long the period is. Storing the first day keeps SQL sorting right; the
+precision gives back the words ("April 2013", not "1 April 2013") and the
+last day, so that filtering by year uses the whole period.
+"""
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Precision(models.TextChoices):
+    DECADE = "decade", "Decade (the 1990s)"
+    EARLY_DECADE = "early-decade", "Early part of a decade (the early 1990s)"
+    MID_DECADE = "mid-decade", "Middle of a decade (the mid-1990s)"
+    LATE_DECADE = "late-decade", "Late part of a decade (the late 1990s)"
+    YEAR = "year", "Year (2014)"
+    MONTH = "month", "Month (April 2013)"
+    DAY = "day", "Day (12 September 2018)"
+
+
+# Which years of a decade each part covers: (first, last) offsets.
+DECADE_PARTS = {
+    Precision.DECADE: (0, 9),
+    Precision.EARLY_DECADE: (0, 3),
+    Precision.MID_DECADE: (4, 6),
+    Precision.LATE_DECADE: (7, 9),
+}
+DECADE_WORDS = {
+    Precision.DECADE: "the {decade}s",
+    Precision.EARLY_DECADE: "the early {decade}s",
+    Precision.MID_DECADE: "the mid-{decade}s",
+    Precision.LATE_DECADE: "the late {decade}s",
+}
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+
+_DECADE_RE = re.compile(r"^(?:the\s+)?(?:(early|mid|late)[\s-]+)?(\d{3}0)s$")
+_YEAR_RE = re.compile(r"^(\d{4})$")
+_ISO_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+_ISO_DAY_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_MONTH_YEAR_RE = re.compile(r"^([a-z]+)\.?\s+(\d{4})$")
+_DAY_MONTH_YEAR_RE = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})$")
+
+
+class InvalidFuzzyDate(ValueError):
+    """A date that cannot be read, or whose precision contradicts it."""
+
+
+@dataclass(frozen=True, order=True)
+class FuzzyDate:
+    date: datetime.date
+    precision: str
+
+    def __post_init__(self):
+        problem = precision_problem(self.date, self.precision)
+        if problem:
+            raise InvalidFuzzyDate(problem)
+
+    @classmethod
+    def parse(cls, text):
+        """Read "early 1990s", "2014", "April 2013", "2013-04", "12 Sep. 2018", "2018-09-12"."""
+        if isinstance(text, datetime.date):
+            return cls(text, Precision.DAY)
+        words = " ".join(str(text).strip().lower().split())
+        try:
+            if match := _DECADE_RE.match(words):
+                part, decade = match.groups()
+                precision = Precision(f"{part}-decade") if part else Precision.DECADE
+                first = int(decade) + DECADE_PARTS[precision][0]
+                return cls(datetime.date(first, 1, 1), precision)
+            if match := _YEAR_RE.match(words):
+                return cls(datetime.date(int(match[1]), 1, 1), Precision.YEAR)
+            if match := _ISO_MONTH_RE.match(words):
+                return cls(datetime.date(int(match[1]), int(match[2]), 1), Precision.MONTH)
+            if match := _ISO_DAY_RE.match(words):
+                return cls(datetime.date(int(match[1]), int(match[2]), int(match[3])), Precision.DAY)
+            if (match := _MONTH_YEAR_RE.match(words)) and match[1] in MONTHS:
+                return cls(datetime.date(int(match[2]), MONTHS[match[1]], 1), Precision.MONTH)
+            if (match := _DAY_MONTH_YEAR_RE.match(words)) and match[2] in MONTHS:
+                return cls(datetime.date(int(match[3]), MONTHS[match[2]], int(match[1])), Precision.DAY)
+        except ValueError as error:  # e.g. month 13, 30 February, year 0
+            raise InvalidFuzzyDate(f"“{text}” is not a real date ({error}).") from error
+        raise InvalidFuzzyDate(
+            f"“{text}” is not a date this site can read. Write it as the document does: "
+            "“the early 1990s”, “1990s”, “2014”, “April 2013” (or 2013-04), “12 September 2018” (or 2018-09-12)."
+        )
+
+    @property
+    def first_day(self):
+        return self.date
+
+    @property
+    def last_day(self):
+        if self.precision in DECADE_PARTS:
+            decade = self.date.year - self.date.year % 10
+            return datetime.date(decade + DECADE_PARTS[self.precision][1], 12, 31)
+        if self.precision == Precision.YEAR:
+            return datetime.date(self.date.year, 12, 31)
+        if self.precision == Precision.MONTH:
+            last = calendar.monthrange(self.date.year, self.date.month)[1]
+            return datetime.date(self.date.year, self.date.month, last)
+        return self.date
+
+    def __str__(self):
+        if self.precision in DECADE_WORDS:
+            return DECADE_WORDS[self.precision].format(decade=self.date.year - self.date.year % 10)
+        if self.precision == Precision.YEAR:
+            return str(self.date.year)
+        if self.precision == Precision.MONTH:
+            return f"{calendar.month_name[self.date.month]} {self.date.year}"
+        return f"{self.date.day} {calendar.month_name[self.date.month]} {self.date.year}"
+
+
+def precision_problem(date, precision):
+    """Say why ``date`` cannot be the first day of a period of ``precision``, or return ''."""
+    if precision not in Precision.values:
+        return f"“{precision}” is not a date precision (one of: {', '.join(Precision.values)})."
+    precision = Precision(precision)
+    if precision in DECADE_PARTS:
+        decade = date.year - date.year % 10
+        first_year = decade + DECADE_PARTS[precision][0]
+        expected = datetime.date(first_year, 1, 1)
+        if date != expected:
+            words = DECADE_WORDS[precision].format(decade=decade)
+            return f"For “{words}” the date must be {expected.isoformat()}, the first day of that period, not {date.isoformat()}."
+    elif precision == Precision.YEAR and (date.month, date.day) != (1, 1):
+        return f"A date precise to the year must be 1 January ({date.year}-01-01), not {date.isoformat()}."
+    elif precision == Precision.MONTH and date.day != 1:
+        return f"A date precise to the month must be the first of the month ({date.replace(day=1).isoformat()}), not {date.isoformat()}."
+    return ""
+
+
+def format_period(start, end=None, ongoing=False):
+    """Render a period the way the document writes it.
+
+    ``start`` and ``end`` are FuzzyDates or None. Examples: "April 2013",
+    "since 2014", "2009–2013", "April–July 2013", "the 1990s".
+    """
+    if start is None:
+        return ""
+    if ongoing:
+        return f"since {start}"
+    if end is None or end == start:
+        return str(start)
+    if start.precision == end.precision == Precision.YEAR:
+        return f"{start.date.year}–{end.date.year}"
+    if start.precision == end.precision == Precision.MONTH and start.date.year == end.date.year:
+        return f"{calendar.month_name[start.date.month]}–{end}"
+    return f"{start} – {str(end).removeprefix('the ')}"

@@ -1,0 +1,621 @@
+"""Load partnership fixtures into the database: idempotent, all or nothing, editors' changes kept.
+
+A fixture file (YAML or JSON) is a mapping of sections to lists of records:
+
+    sources:     documents facts are taken from (their text read from a file)
+    frameworks:  partnership frameworks
+    areas:       cooperation areas and themes
+    places:      countries, regions, seas
+    programmes:  programmes, funds, bodies, operations
+    partners:    partner countries
+    entries:     cooperation entries
+
+Records are matched to rows by slug (in the default locale). Each row keeps
+the checksum of what was last loaded into it; a row whose content no longer
+matches that checksum has been changed by an editor, and is kept unless
+``reset`` is asked for. Everything runs in one transaction: any problem in any
+record rolls the whole load back, and every problem found is reported, each
+naming its file, record and field.
+"""
+
+import datetime
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from wagtail.models import Locale
+
+from .dates import FuzzyDate, InvalidFuzzyDate
+from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
+
+FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class FixtureError(Exception):
+    """One or more problems in the fixtures; nothing was written."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self):
+        count = len(self.problems)
+        heading = f"{count} problem{'s' if count != 1 else ''} in the fixtures; nothing was loaded:"
+        return "\n".join([heading, *(f"  - {problem}" for problem in self.problems)])
+
+
+@dataclass
+class Record:
+    path: Path
+    section: str
+    index: int
+    data: dict
+
+    @property
+    def slug(self):
+        return self.data.get("slug") if isinstance(self.data, dict) else None
+
+    def where(self):
+        slug = f" (slug “{self.slug}”)" if self.slug else ""
+        return f"{display_path(self.path)}: {self.section}[{self.index}]{slug}"
+
+
+class FieldProblem(ValueError):
+    pass
+
+
+# --- How fixture fields become model attributes -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """A fixture key that sets one model attribute of the same or another name."""
+
+    key: str
+    attr: str = ""
+    required: bool = False
+
+    @property
+    def target(self):
+        return self.attr or self.key
+
+    def attrs(self):
+        return (self.target,)
+
+    def empty(self):
+        return {self.target: ""}
+
+    def convert(self, value, loader, record):
+        return {self.target: self.clean(value, loader, record)}
+
+    def clean(self, value, loader, record):
+        return value
+
+
+class Text(Field):
+    def clean(self, value, loader, record):
+        if isinstance(value, list) and all(isinstance(line, str) for line in value):
+            value = "\n".join(line.strip() for line in value)  # a quote of several sentences
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise FieldProblem(f"must be text, not {type(value).__name__}")
+        return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Choice(Field):
+    choices: type[models.TextChoices] | None = None
+
+    def clean(self, value, loader, record):
+        if value not in self.choices.values:
+            raise FieldProblem(f"“{value}” is not one of: {', '.join(self.choices.values)}")
+        return value
+
+
+class Flag(Field):
+    def empty(self):
+        return {self.target: False}
+
+    def clean(self, value, loader, record):
+        if not isinstance(value, bool):
+            raise FieldProblem(f"must be true or false, not “{value}”")
+        return value
+
+
+class Amount(Field):
+    def empty(self):
+        return {self.target: None}
+
+    def clean(self, value, loader, record):
+        if isinstance(value, bool):
+            raise FieldProblem(f"must be a number, not “{value}”")
+        try:
+            amount = Decimal(str(value).replace(",", "").replace("_", ""))
+        except InvalidOperation:
+            raise FieldProblem(f"“{value}” is not a number") from None
+        if not amount.is_finite():
+            raise FieldProblem(f"“{value}” is not a finite number")
+        return amount
+
+
+class Moment(Field):
+    """A date and time, such as a document's “last updated” stamp (read as UTC)."""
+
+    def empty(self):
+        return {self.target: None}
+
+    def clean(self, value, loader, record):
+        if isinstance(value, datetime.datetime):
+            moment = value
+        else:
+            try:
+                moment = parse_datetime(str(value))
+            except ValueError:
+                moment = None
+        if moment is None:
+            raise FieldProblem(f"“{value}” is not a date and time such as 2018-09-12 12:49")
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.UTC)
+
+
+class Period(Field):
+    """A fuzzy date written as the document writes it; sets <key>_date and <key>_precision."""
+
+    def attrs(self):
+        return (f"{self.key}_date", f"{self.key}_precision")
+
+    def empty(self):
+        return {f"{self.key}_date": None, f"{self.key}_precision": ""}
+
+    def convert(self, value, loader, record):
+        try:
+            fuzzy = FuzzyDate.parse(value)
+        except InvalidFuzzyDate as error:
+            raise FieldProblem(str(error)) from None
+        return {f"{self.key}_date": fuzzy.date, f"{self.key}_precision": fuzzy.precision}
+
+
+class FileText(Field):
+    """The text of a file named relative to the fixture file, and inside its folder."""
+
+    def clean(self, value, loader, record):
+        folder = record.path.parent.resolve()
+        path = (folder / str(value)).resolve()
+        if not path.is_relative_to(folder):
+            raise FieldProblem(f"“{value}” is outside the fixture's folder")
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise FieldProblem(f"cannot read “{value}”: {error}") from None
+
+
+@dataclass(frozen=True)
+class Ref(Field):
+    """A slug naming a record of another section, by its slug."""
+
+    section: str = ""
+
+    def empty(self):
+        return {self.target: None}
+
+    def clean(self, value, loader, record):
+        return loader.lookup(self.section, value)
+
+
+@dataclass(frozen=True)
+class Refs(Ref):
+    """A list of slugs; sets a many-to-many relation."""
+
+    def empty(self):
+        return {self.target: []}
+
+    def clean(self, value, loader, record):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise FieldProblem("must be a list of slugs")
+        if len(set(map(str, value))) != len(value):
+            raise FieldProblem("names the same slug twice")
+        return [loader.lookup(self.section, slug) for slug in value]
+
+
+PROVENANCE = (
+    Ref("source", section="sources"),
+    Text("section", attr="source_section"),
+    Text("quote", attr="source_quote"),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    noun: str
+    model: type[models.Model]
+    fields: tuple
+    translatable: bool = True
+
+    @property
+    def m2m_fields(self):
+        return [field for field in self.fields if isinstance(field, Refs)]
+
+    @property
+    def scalar_fields(self):
+        return [field for field in self.fields if not isinstance(field, Refs)]
+
+    def key_for_attr(self, attr):
+        for field_ in self.fields:
+            if attr in field_.attrs():
+                return field_.key
+        return attr
+
+
+SLUG = Text("slug", required=True)
+
+# In dependency order: a section may refer only to itself and those before it.
+SECTIONS = (
+    Section(
+        "sources",
+        "source document",
+        SourceDocument,
+        (
+            SLUG,
+            Text("title", required=True),
+            Text("publisher"),
+            Text("url"),
+            Moment("last_updated"),
+            FileText("file", attr="text", required=True),
+        ),
+        translatable=False,
+    ),
+    Section("frameworks", "framework", Framework, (SLUG, Text("name", required=True), Text("description"))),
+    Section(
+        "areas",
+        "area",
+        Area,
+        (
+            SLUG,
+            Text("name", required=True),
+            Choice("category", choices=Area.Category, required=True),
+            Text("description"),
+            *PROVENANCE,
+        ),
+    ),
+    Section(
+        "places",
+        "place",
+        Place,
+        (SLUG, Text("name", required=True), Choice("kind", choices=Place.Kind, required=True), Text("iso_code")),
+    ),
+    Section(
+        "programmes",
+        "programme",
+        Programme,
+        (
+            SLUG,
+            Text("name", required=True),
+            Choice("kind", choices=Programme.Kind, required=True),
+            Text("acronym"),
+            Ref("parent", section="programmes"),
+            Text("description"),
+            *PROVENANCE,
+        ),
+    ),
+    Section(
+        "partners",
+        "partner",
+        Partner,
+        (
+            SLUG,
+            Text("name", required=True),
+            Ref("framework", section="frameworks", required=True),
+            Text("iso_code"),
+            Refs("areas", section="areas"),
+            *PROVENANCE,
+        ),
+    ),
+    Section(
+        "entries",
+        "entry",
+        CooperationEntry,
+        (
+            SLUG,
+            Ref("partner", section="partners", required=True),
+            Choice("kind", choices=CooperationEntry.Kind, required=True),
+            Text("title", required=True),
+            Text("description"),
+            Period("start"),
+            Period("end"),
+            Flag("ongoing"),
+            Amount("amount"),
+            Text("currency"),
+            Refs("areas", section="areas"),
+            Refs("programmes", section="programmes"),
+            Refs("places", section="places"),
+            Refs("beneficiaries", section="places"),
+            Ref("source", section="sources", required=True),
+            Text("section", attr="source_section", required=True),
+            Text("quote", attr="source_quote", required=True),
+        ),
+    ),
+)
+SECTIONS_BY_NAME = {section.name: section for section in SECTIONS}
+
+
+# --- Reading files -------------------------------------------------------------------------
+
+
+def display_path(path):
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def find_fixture_files(paths):
+    """Expand files and folders (searched recursively) into a sorted list of fixture files."""
+    files, problems = [], []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in FIXTURE_SUFFIXES and p.is_file())
+            if not found:
+                problems.append(f"{display_path(path)}: no fixture files (*.yaml, *.yml, *.json) in this folder")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(f"{display_path(path)}: no such file or folder")
+    if problems:
+        raise FixtureError(problems)
+    return list(dict.fromkeys(files))
+
+
+def read_fixture_file(path):
+    """Parse one file into records, or raise FixtureError naming the file and what is wrong."""
+    where = display_path(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FixtureError([f"{where}: cannot be read ({error})"]) from None
+    try:
+        if Path(path).suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except json.JSONDecodeError as error:
+        raise FixtureError([f"{where}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"]) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        position = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        reason = getattr(error, "problem", None) or str(error)
+        raise FixtureError([f"{where}: not valid YAML ({position}{reason})"]) from None
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise FixtureError([f"{where}: must be a mapping of sections ({', '.join(SECTIONS_BY_NAME)})"])
+    problems, records = [], []
+    for name, items in data.items():
+        section = SECTIONS_BY_NAME.get(name)
+        if section is None:
+            problems.append(f"{where}: unknown section “{name}” (expected one of: {', '.join(SECTIONS_BY_NAME)})")
+            continue
+        if not isinstance(items, list):
+            problems.append(f"{where}: section “{name}” must be a list of records")
+            continue
+        for index, item in enumerate(items):
+            record = Record(Path(path), name, index, item)
+            if not isinstance(item, dict):
+                problems.append(f"{record.where()}: must be a mapping of fields")
+                continue
+            known = {field_.key for field_ in section.fields}
+            for key in item:
+                if key not in known:
+                    problems.append(
+                        f"{record.where()}, field “{key}”: unknown field (expected: {', '.join(sorted(known))})"
+                    )
+            records.append(record)
+    if problems:
+        raise FixtureError(problems)
+    return records
+
+
+# --- Loading -------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What a load did (or, in a dry run, would do), per section and per record."""
+
+    dry_run: bool = False
+    counts: dict = field(default_factory=lambda: defaultdict(Counter))
+    actions: list = field(default_factory=list)
+
+    def add(self, section, action, slug):
+        self.counts[section.name][action] += 1
+        self.actions.append((action, section, slug))
+
+    def total(self, action):
+        return sum(counter[action] for counter in self.counts.values())
+
+    @property
+    def changed_anything(self):
+        return any(self.total(action) for action in ("created", "updated", "overwritten"))
+
+
+class FixtureLoader:
+    """Load records from fixture files. Use ``load(paths)``; it raises FixtureError on any problem."""
+
+    def __init__(self, reset=False, dry_run=False, progress=None):
+        self.reset = reset
+        self.dry_run = dry_run
+        # ``progress`` wraps an iterable of records, e.g. with a progress bar.
+        self.progress = progress or (lambda records, total: records)
+        self.problems = []
+
+    def load(self, paths):
+        files = find_fixture_files(paths)
+        records, problems = [], []
+        for path in files:
+            try:
+                records.extend(read_fixture_file(path))
+            except FixtureError as error:
+                problems.extend(error.problems)
+        problems.extend(self._duplicate_slugs(records))
+        if problems:
+            raise FixtureError(problems)
+
+        report = Report(dry_run=self.dry_run)
+        report.files = files
+        with transaction.atomic():
+            self._load_records(records, report)
+            if self.problems:
+                transaction.set_rollback(True)
+                raise FixtureError(self.problems)
+            if self.dry_run:
+                transaction.set_rollback(True)
+        return report
+
+    @staticmethod
+    def _duplicate_slugs(records):
+        first_seen, problems = {}, []
+        for record in records:
+            key = (record.section, record.slug)
+            if record.slug is None:
+                continue
+            if key in first_seen:
+                problems.append(
+                    f"{record.where()}, field “slug”: duplicate slug “{record.slug}”, already used by {first_seen[key].where()}"
+                )
+            else:
+                first_seen[key] = record
+        return problems
+
+    def _load_records(self, records, report):
+        self.locale = Locale.get_default()
+        self.known = {}
+        by_section = defaultdict(list)
+        for record in records:
+            by_section[record.section].append(record)
+        for section in SECTIONS:
+            self.known[section.name] = self._existing(section)
+        ordered = [record for section in SECTIONS for record in by_section[section.name]]
+        for record in self.progress(ordered, len(ordered)):
+            self._load_record(SECTIONS_BY_NAME[record.section], record, report)
+
+    def _existing(self, section):
+        queryset = section.model.objects.all()
+        if section.translatable:
+            queryset = queryset.filter(locale=self.locale)
+        related = [f.target for f in section.scalar_fields if isinstance(f, Ref)]
+        queryset = queryset.select_related(*related).prefetch_related(*(f.target for f in section.m2m_fields))
+        return {obj.slug: obj for obj in queryset}
+
+    def lookup(self, section_name, slug):
+        found = self.known[section_name].get(str(slug))
+        if found is None:
+            noun = SECTIONS_BY_NAME[section_name].noun
+            raise FieldProblem(f"unknown {noun} “{slug}”")
+        return found
+
+    def _problem(self, record, key, message):
+        self.problems.append(f"{record.where()}, field “{key}”: {message}" if key else f"{record.where()}: {message}")
+
+    def _load_record(self, section, record, report):
+        values, failed = {}, False
+        for field_ in section.fields:
+            raw = record.data.get(field_.key)
+            if raw is None or raw == "" or raw == []:
+                if field_.required:
+                    self._problem(record, field_.key, "missing required field")
+                    failed = True
+                values.update(field_.empty())
+                continue
+            try:
+                values.update(field_.convert(raw, self, record))
+            except FieldProblem as error:
+                self._problem(record, field_.key, str(error))
+                failed = True
+        if failed:
+            return
+
+        m2m_names = [f.target for f in section.m2m_fields]
+        scalars = {name: value for name, value in values.items() if name not in m2m_names}
+        relations = {name: values[name] for name in m2m_names}
+        if section.model is CooperationEntry:
+            scalars["source_order"] = record.index + 1
+
+        instance = self.known[section.name].get(record.slug)
+        current = checksum(section, instance, current_relations(instance, m2m_names)) if instance else None
+        if instance is None:
+            instance = section.model(**({"locale": self.locale} if section.translatable else {}))
+        for name, value in scalars.items():
+            setattr(instance, name, value)
+        desired = checksum(section, instance, relations)
+
+        try:
+            instance.full_clean(exclude=[f.name for f in section.model._meta.fields if f.is_relation])
+        except ValidationError as error:
+            for attr, messages in error.message_dict.items():
+                key = None if attr == "__all__" else section.key_for_attr(attr)
+                for message in messages:
+                    self._problem(record, key, message)
+            return
+
+        action = self._decide(instance, current, desired)
+        report.add(section, action, record.slug)
+        if action in ("created", "updated", "overwritten"):
+            instance.fixture_checksum = desired
+            instance.save()
+            for name, related in relations.items():
+                getattr(instance, name).set(related)
+            self.known[section.name][record.slug] = instance
+        elif action == "unchanged" and instance.fixture_checksum != desired:
+            # An editor made the same change as the fixture: record it as loaded.
+            section.model.objects.filter(pk=instance.pk).update(fixture_checksum=desired)
+
+    def _decide(self, instance, current, desired):
+        if current is None:
+            return "created"
+        if current == desired:
+            return "unchanged"
+        if current == instance.fixture_checksum:
+            return "updated"
+        return "overwritten" if self.reset else "kept"
+
+
+def current_relations(instance, names):
+    return {name: list(getattr(instance, name).all()) for name in names}
+
+
+def checksum(section, instance, relations):
+    """A fingerprint of exactly the attributes a fixture controls."""
+    values = {}
+    for field_ in section.scalar_fields:
+        for attr in field_.attrs():
+            values[attr] = canonical_value(getattr(instance, attr, None))
+    if section.model is CooperationEntry:
+        values["source_order"] = instance.source_order
+    for name, related in relations.items():
+        values[name] = sorted(obj.slug for obj in related)
+    encoded = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def canonical_value(value):
+    if isinstance(value, models.Model):
+        return value.slug
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        # Browsers send textarea lines ending in CRLF: not an editor's change.
+        return value.replace("\r\n", "\n")
+    return value

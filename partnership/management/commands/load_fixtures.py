@@ -1,0 +1,94 @@
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from partnership.loader import SECTIONS, FixtureError, FixtureLoader, display_path
+
+# Below this many records a load takes well under a second: no progress bar.
+PROGRESS_THRESHOLD = 200
+
+ACTION_WORDS = {
+    "created": "would create",
+    "updated": "would update",
+    "overwritten": "would overwrite an editor's change to",
+    "kept": "would keep an editor's change to",
+    "unchanged": "would leave unchanged",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Load partnership fixtures (YAML or JSON) into the database. "
+        "With no PATH, loads every fixture file under the project's fixtures/ folder. "
+        "Idempotent: records are matched by slug, and a second run changes nothing. "
+        "A record an editor has changed since it was loaded is kept unless --reset is given. "
+        "All or nothing: any problem in any record stops the load, names the file, record and field, "
+        "and leaves the database exactly as it was. Records missing from the fixtures are never deleted."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "paths", nargs="*", metavar="PATH", help="Fixture files or folders (searched recursively)."
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="Overwrite records that editors have changed since they were loaded."
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="List what would be created, updated or overwritten, and change nothing.",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Never show a progress bar.")
+
+    def handle(self, *paths, reset=False, dry_run=False, no_progress=False, verbosity=1, **options):
+        paths = paths or [settings.PARTNERSHIP_FIXTURES_DIR]
+        show_progress = not no_progress and verbosity >= 1
+
+        def progress(records, total):
+            disabled = not show_progress or total < PROGRESS_THRESHOLD
+            return tqdm(records, total=total, desc="Loading", unit="record", disable=disabled, file=sys.stderr)
+
+        loader = FixtureLoader(reset=reset, dry_run=dry_run, progress=progress)
+        try:
+            report = loader.load(paths)
+        except FixtureError as error:
+            raise CommandError(str(error)) from None
+        self.print_report(report, verbosity)
+
+    def print_report(self, report, verbosity):
+        prefix = "Dry run, nothing written. " if report.dry_run else ""
+        if verbosity >= 1:
+            names = ", ".join(display_path(path) for path in report.files)
+            self.stdout.write(f"{prefix}Read {len(report.files)} fixture file(s): {names}")
+        listed = {"created", "updated", "overwritten", "kept"} if verbosity < 2 else set(ACTION_WORDS)
+        if report.dry_run or verbosity >= 2:
+            for action, section, slug in report.actions:
+                if action in listed:
+                    verb = ACTION_WORDS[action] if report.dry_run else action
+                    self.stdout.write(f"  {verb} {section.noun} “{slug}”")
+        elif report.total("kept"):
+            for action, section, slug in report.actions:
+                if action == "kept":
+                    self.stdout.write(f"  kept {section.noun} “{slug}”: changed by an editor since it was loaded")
+        if verbosity >= 1:
+            for section in SECTIONS:
+                counts = report.counts.get(section.name)
+                if counts:
+                    summary = ", ".join(f"{counts[a]} {a}" for a in ACTION_WORDS if counts[a])
+                    self.stdout.write(f"  {section.name}: {summary}")
+        created, updated = report.total("created"), report.total("updated")
+        overwritten, kept = report.total("overwritten"), report.total("kept")
+        unchanged = report.total("unchanged")
+        would = "would be " if report.dry_run else ""
+        if not report.changed_anything:
+            message = f"{prefix}Nothing to do: nothing {would}created or updated; {unchanged} record(s) already up to date."
+        else:
+            message = (
+                f"{prefix}{created} {would}created, {updated} {would}updated, "
+                f"{overwritten} editor change(s) {would}overwritten, {unchanged} unchanged."
+            )
+        if kept:
+            message += f" Kept {kept} record(s) changed by an editor; use --reset to overwrite them."
+        self.stdout.write(self.style.SUCCESS(message) if not kept else self.style.WARNING(message))

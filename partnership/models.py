@@ -1,0 +1,382 @@
+"""The structured record of a partnership: who, what kind, when, how much, where, and from which sentence.
+
+Every content model is translatable (English is the default locale, French is
+configured) and remembers the checksum of what ``load_fixtures`` last wrote,
+so that a later load can tell an editor's correction from stale data.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from wagtail.models import TranslatableMixin
+from wagtail.search import index
+
+from .currencies import ISO_4217_CODES
+from .dates import FuzzyDate, Precision, format_period, precision_problem
+
+
+def normalise_space(text):
+    return " ".join(text.split())
+
+
+class FixtureTracked(models.Model):
+    """What the fixture loader wrote last, to recognise an editor's later change."""
+
+    fixture_checksum = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class SourceDocument(FixtureTracked):
+    """A published document that facts are taken from (the provenance of every entry)."""
+
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=120, unique=True)
+    publisher = models.CharField(max_length=255, blank=True)
+    url = models.URLField(blank=True, help_text="Where the document is published, if online.")
+    last_updated = models.DateTimeField(null=True, blank=True, help_text="The date the document itself gives.")
+    text = models.TextField(help_text="The full text, against which every quoted sentence is checked.")
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def contains(self, sentence):
+        return normalise_space(sentence) in normalise_space(self.text)
+
+
+class Provenance(models.Model):
+    """Where a fact came from: the document, its section, and the sentence(s) quoted exactly."""
+
+    source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source_section = models.CharField(
+        max_length=255, blank=True, help_text="The heading of the document section the fact is in."
+    )
+    source_quote = models.TextField(
+        blank=True,
+        help_text="The sentence(s) the fact was taken from, exactly as in the document; one sentence per line.",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def source_sentences(self):
+        return [line.strip() for line in self.source_quote.splitlines() if line.strip()]
+
+    def clean_provenance(self, required):
+        errors = {}
+        if required and not self.source_id:
+            errors["source"] = "Name the document this fact was taken from."
+        if required and not self.source_sentences:
+            errors["source_quote"] = "Quote the sentence this fact was taken from."
+        if self.source_sentences and not self.source_id:
+            errors["source"] = "A quoted sentence needs the document it is quoted from."
+        if self.source_id:
+            missing = [sentence for sentence in self.source_sentences if not self.source.contains(sentence)]
+            if missing:
+                errors["source_quote"] = f"Not found word for word in “{self.source}”: “{missing[0]}”"
+        return errors
+
+
+class Translatable(TranslatableMixin, FixtureTracked):
+    """A translatable record with a slug unique within its locale."""
+
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=120, help_text="Part of public URLs and filters; keep it stable.")
+
+    class Meta(TranslatableMixin.Meta):
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def unique_slug_per_locale(name):
+    return models.UniqueConstraint(fields=["locale", "slug"], name=f"{name}_unique_slug_per_locale")
+
+
+class Framework(Translatable):
+    """A partnership framework such as “partners across the globe” or the Mediterranean Dialogue."""
+
+    description = models.TextField(blank=True)
+
+    class Meta(Translatable.Meta):
+        constraints = [unique_slug_per_locale("framework")]
+
+
+class Area(Translatable, Provenance):
+    """A cooperation area (cyber defence, maritime security, …) or a theme of the document's sections."""
+
+    class Category(models.TextChoices):
+        AREA = "area", "Area of practical cooperation"
+        THEME = "theme", "Theme of cooperation"
+
+    category = models.CharField(max_length=10, choices=Category.choices, default=Category.AREA)
+    description = models.TextField(blank=True)
+
+    class Meta(Translatable.Meta):
+        ordering = ["category", "name"]
+        constraints = [unique_slug_per_locale("area")]
+
+    def clean(self):
+        super().clean()
+        if errors := self.clean_provenance(required=False):
+            raise ValidationError(errors)
+
+
+class Place(Translatable):
+    """A country, region or sea where cooperation happens or which benefits from it."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country"
+        REGION = "region", "Region"
+        SEA = "sea", "Sea or ocean"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COUNTRY)
+    iso_code = models.CharField(
+        "ISO 3166 code",
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use the two capital letters of ISO 3166-1 (JP, UA, …).")],
+    )
+
+    class Meta(Translatable.Meta):
+        constraints = [unique_slug_per_locale("place")]
+
+    def clean(self):
+        super().clean()
+        if self.iso_code and self.kind != self.Kind.COUNTRY:
+            raise ValidationError({"iso_code": "Only a country has an ISO 3166 code."})
+
+
+class Programme(Translatable, Provenance):
+    """A programme, initiative, fund, body or operation that partners take part in, shared between partners."""
+
+    class Kind(models.TextChoices):
+        PROGRAMME = "programme", "Programme"
+        INITIATIVE = "initiative", "Initiative or framework"
+        PLATFORM = "platform", "Platform or forum"
+        FUND = "fund", "Trust fund"
+        BODY = "body", "Body, command or office"
+        OPERATION = "operation", "Operation or mission"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    acronym = models.CharField(max_length=30, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The programme this one belongs to (the Interoperability Platform belongs to the Partnership Interoperability Initiative).",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta(Translatable.Meta):
+        verbose_name = "programme, fund or body"
+        verbose_name_plural = "programmes, funds and bodies"
+        constraints = [unique_slug_per_locale("programme")]
+
+    def clean(self):
+        super().clean()
+        errors = self.clean_provenance(required=False)
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if ancestor.pk == self.pk and self.pk is not None:
+                errors["parent"] = "A programme cannot belong to itself."
+                break
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+        if errors:
+            raise ValidationError(errors)
+
+
+class Partner(Translatable, Provenance):
+    """A partner country, in one framework, with its areas of practical cooperation."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="partners")
+    iso_code = models.CharField(
+        "ISO 3166 code",
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use the two capital letters of ISO 3166-1 (JP, UA, …).")],
+    )
+    areas = models.ManyToManyField(Area, blank=True, related_name="partners", verbose_name="areas of cooperation")
+
+    class Meta(Translatable.Meta):
+        constraints = [unique_slug_per_locale("partner")]
+
+    def clean(self):
+        super().clean()
+        if errors := self.clean_provenance(required=False):
+            raise ValidationError(errors)
+
+
+class CooperationEntryQuerySet(models.QuerySet):
+    def in_document_order(self):
+        return self.order_by("source_order", "pk")
+
+    def chronological(self):
+        return self.order_by(models.F("start_date").asc(nulls_last=True), "source_order", "pk")
+
+    def overlapping_years(self, year_from=None, year_to=None):
+        """Entries whose period touches [year_from, year_to]; an open end runs to today and beyond."""
+        queryset = self.exclude(start_date__isnull=True) if (year_from or year_to) else self
+        if year_to:
+            queryset = queryset.filter(start_date__year__lte=year_to)
+        if year_from:
+            queryset = queryset.filter(Q(period_end__isnull=True) | Q(period_end__year__gte=year_from))
+        return queryset
+
+
+class CooperationEntry(TranslatableMixin, Provenance, FixtureTracked, index.Indexed):
+    """One fact of cooperation with one partner: a milestone, a contribution, a post, …"""
+
+    class Kind(models.TextChoices):
+        MILESTONE = "milestone", "Milestone"
+        PROGRAMME = "programme", "Programme participation"
+        CONTRIBUTION = "contribution", "Financial contribution"
+        POST = "post", "Personnel post"
+        EXERCISE = "exercise", "Exercise or training"
+        OPERATION = "operation", "Support to operations"
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=120, help_text="Part of the entry's public URL; keep it stable.")
+    description = models.TextField(blank=True)
+
+    start_date = models.DateField(
+        null=True, blank=True, help_text="The first day of the period: 1990-01-01 for “the early 1990s”."
+    )
+    start_precision = models.CharField(max_length=12, choices=Precision.choices, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="The first day of the last period: 2013-01-01 for “2009–2013”.")
+    end_precision = models.CharField(max_length=12, choices=Precision.choices, blank=True)
+    ongoing = models.BooleanField(default=False, help_text="Open-ended, written “since …”.")
+    # The last day the entry is known to cover, derived on save, so that SQL can
+    # filter by year over whole periods; NULL when open-ended or undated.
+    period_end = models.DateField(null=True, blank=True, editable=False)
+
+    amount = models.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"), "An amount cannot be negative.")],
+    )
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, such as USD or EUR.")
+
+    areas = models.ManyToManyField(Area, blank=True, related_name="entries")
+    programmes = models.ManyToManyField(
+        Programme, blank=True, related_name="entries", verbose_name="programmes, funds and bodies"
+    )
+    places = models.ManyToManyField(Place, blank=True, related_name="entries_here", help_text="Where it took place.")
+    beneficiaries = models.ManyToManyField(
+        Place, blank=True, related_name="entries_benefiting", verbose_name="beneficiary countries"
+    )
+    source_order = models.PositiveIntegerField(
+        default=0, help_text="Position of the fact in its source document, to list entries in reading order."
+    )
+
+    objects = CooperationEntryQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("title", boost=2),
+        index.SearchField("description"),
+        index.SearchField("source_quote"),
+        index.FilterField("kind"),
+        index.FilterField("partner_id"),
+        index.FilterField("locale_id"),
+    ]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = "cooperation entry"
+        verbose_name_plural = "cooperation entries"
+        ordering = ["source_order", "pk"]
+        constraints = [unique_slug_per_locale("entry")]
+        indexes = [models.Index(fields=["start_date"]), models.Index(fields=["kind"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def start(self):
+        return _fuzzy_or_none(self.start_date, self.start_precision)
+
+    @property
+    def end(self):
+        return _fuzzy_or_none(self.end_date, self.end_precision)
+
+    @property
+    def period_display(self):
+        """The period as the document writes it: “April 2013”, “since 2014”, “2009–2013”; '' if undated."""
+        return format_period(self.start, self.end, self.ongoing)
+
+    @property
+    def amount_display(self):
+        if self.amount is None:
+            return ""
+        whole = self.amount == self.amount.to_integral_value()
+        number = f"{self.amount:,.0f}" if whole else f"{self.amount:,.2f}"
+        return f"{self.currency} {number}"
+
+    def clean(self):
+        super().clean()
+        errors = self.clean_provenance(required=True)
+        errors.update(self._date_errors())
+        if self.amount is not None and not self.currency:
+            errors["currency"] = "Give the currency of the amount (an ISO 4217 code such as USD)."
+        if self.currency and self.currency not in ISO_4217_CODES:
+            errors["currency"] = f"“{self.currency}” is not an ISO 4217 currency code (such as USD, EUR, JPY)."
+        elif self.currency and self.amount is None:
+            errors["amount"] = "A currency needs an amount."
+        if errors:
+            raise ValidationError(errors)
+
+    def _date_errors(self):
+        errors = {}
+        for prefix in ("start", "end"):
+            date, precision = getattr(self, f"{prefix}_date"), getattr(self, f"{prefix}_precision")
+            if date and not precision:
+                errors[f"{prefix}_precision"] = "Say how precise the date is (decade, year, month or day)."
+            elif precision and not date:
+                errors[f"{prefix}_date"] = "A precision needs a date."
+            elif date and (problem := precision_problem(date, precision)):
+                errors[f"{prefix}_date"] = problem
+        if errors:
+            return errors
+        if self.end_date and not self.start_date:
+            errors["end_date"] = "An end needs a start."
+        elif self.ongoing and not self.start_date:
+            errors["ongoing"] = "An open-ended (“since …”) entry needs a start date."
+        elif self.ongoing and self.end_date:
+            errors["ongoing"] = "An entry cannot both be ongoing and have an end."
+        elif self.end and self.end.last_day < self.start.first_day:
+            errors["end_date"] = f"The end ({self.end}) is before the start ({self.start})."
+        return errors
+
+    def save(self, *args, **kwargs):
+        self.period_end = self._derived_period_end()
+        super().save(*args, **kwargs)
+
+    def _derived_period_end(self):
+        if self.ongoing or not self.start_date or not self.start_precision:
+            return None
+        try:
+            return (self.end or self.start).last_day
+        except ValueError:  # an unvalidated, inconsistent date: leave it to clean() to report
+            return None
+
+
+def _fuzzy_or_none(date, precision):
+    if not date or not precision:
+        return None
+    return FuzzyDate(date, precision)
