@@ -383,12 +383,11 @@ def read_fixture_file(path):
     except (OSError, UnicodeDecodeError) as error:
         raise FixtureError([f"{where}: cannot be read ({error})"]) from None
     try:
-        if Path(path).suffix == ".json":
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
+        data = json.loads(text) if Path(path).suffix == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
-        raise FixtureError([f"{where}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"]) from None
+        raise FixtureError(
+            [f"{where}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"]
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         position = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -100,7 +100,11 @@ class Translatable(TranslatableMixin, FixtureTracked):
 
 
 def unique_slug_per_locale(name):
-    return models.UniqueConstraint(fields=["locale", "slug"], name=f"{name}_unique_slug_per_locale")
+    return models.UniqueConstraint(
+        fields=["locale", "slug"],
+        name=f"{name}_unique_slug_per_locale",
+        violation_error_message="This slug is already used by another record in the same language; choose another.",
+    )
 
 
 class Framework(Translatable):
@@ -258,7 +262,9 @@ class CooperationEntry(TranslatableMixin, Provenance, FixtureTracked, index.Inde
         null=True, blank=True, help_text="The first day of the period: 1990-01-01 for “the early 1990s”."
     )
     start_precision = models.CharField(max_length=12, choices=Precision.choices, blank=True)
-    end_date = models.DateField(null=True, blank=True, help_text="The first day of the last period: 2013-01-01 for “2009–2013”.")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="The first day of the last period: 2013-01-01 for “2009–2013”."
+    )
     end_precision = models.CharField(max_length=12, choices=Precision.choices, blank=True)
     ongoing = models.BooleanField(default=False, help_text="Open-ended, written “since …”.")
     # The last day the entry is known to cover, derived on save, so that SQL can
@@ -306,6 +312,10 @@ class CooperationEntry(TranslatableMixin, Provenance, FixtureTracked, index.Inde
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.period_end = self._derived_period_end()
+        super().save(*args, **kwargs)
 
     @property
     def start(self):
@@ -362,10 +372,6 @@ class CooperationEntry(TranslatableMixin, Provenance, FixtureTracked, index.Inde
         elif self.end and self.end.last_day < self.start.first_day:
             errors["end_date"] = f"The end ({self.end}) is before the start ({self.start})."
         return errors
-
-    def save(self, *args, **kwargs):
-        self.period_end = self._derived_period_end()
-        super().save(*args, **kwargs)
 
     def _derived_period_end(self):
         if self.ongoing or not self.start_date or not self.start_precision:

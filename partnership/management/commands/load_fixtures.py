@@ -29,9 +29,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "paths", nargs="*", metavar="PATH", help="Fixture files or folders (searched recursively)."
-        )
+        parser.add_argument("paths", nargs="*", metavar="PATH", help="Fixture files or folders (searched recursively).")
         parser.add_argument(
             "--reset", action="store_true", help="Overwrite records that editors have changed since they were loaded."
         )
@@ -42,7 +40,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="Never show a progress bar.")
 
-    def handle(self, *paths, reset=False, dry_run=False, no_progress=False, verbosity=1, **options):
+    def handle(self, *args, paths=(), reset=False, dry_run=False, no_progress=False, verbosity=1, **options):
         paths = paths or [settings.PARTNERSHIP_FIXTURES_DIR]
         show_progress = not no_progress and verbosity >= 1
 
@@ -83,7 +81,9 @@ class Command(BaseCommand):
         unchanged = report.total("unchanged")
         would = "would be " if report.dry_run else ""
         if not report.changed_anything:
-            message = f"{prefix}Nothing to do: nothing {would}created or updated; {unchanged} record(s) already up to date."
+            message = (
+                f"{prefix}Nothing to do: nothing {would}created or updated; {unchanged} record(s) already up to date."
+            )
         else:
             message = (
                 f"{prefix}{created} {would}created, {updated} {would}updated, "
