@@ -307,7 +307,9 @@ def test_a_source_file_that_cannot_be_read(db, tmp_path):
     assert_refused([tmp_path / "s.yaml"], ["sources[0]", "field “file”", "cannot read “missing.txt”"])
 
 
-def test_the_command_line_exits_non_zero_with_the_message(db, fixture_copy, capsys):
+def test_the_command_line_exits_non_zero_with_the_message(db, fixture_copy, capsys, monkeypatch):
+    # run_from_argv closes every connection when it ends, which would end the test's transaction.
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
     write_yaml(fixture_copy / "zz-bad.yaml", {"entries": [good_entry(partner="mars")]})
     with pytest.raises(SystemExit) as exit_info:
         execute_from_command_line(["manage.py", "load_fixtures", str(fixture_copy)])

@@ -1,0 +1,69 @@
+"""Settings are secure by default and take secrets, hosts and the database from the environment."""
+
+import json
+import os
+import subprocess
+import sys
+
+from .conftest import PROJECT_DIR
+
+PROBE = "import json, django; from django.conf import settings; django.setup(); print(json.dumps({{'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, 'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME']), 'key_set': bool(settings.SECRET_KEY)}}))"
+
+
+def read_settings(module, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    environment.update(env, DJANGO_SETTINGS_MODULE=module)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format()], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True
+    )
+    return result
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = read_settings("cms.settings.production", ALLOWED_HOSTS="example.org")
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable for production." in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = read_settings("cms.settings.production", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "Set the ALLOWED_HOSTS environment variable" in result.stderr
+
+
+def test_production_reads_everything_from_the_environment():
+    result = read_settings(
+        "cms.settings.production",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="partners.example.org, www.partners.example.org",
+        DATABASE_URL="postgres://cms@db.internal:5432/partnership",
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["debug"] is False
+    assert values["hosts"] == ["partners.example.org", "www.partners.example.org"]
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["name"] == "partnership"
+
+
+def test_without_database_url_the_database_is_an_sqlite_file_in_the_project():
+    result = read_settings("cms.settings.dev")
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"] == str(PROJECT_DIR / "db.sqlite3")
+    assert values["debug"] is True
+
+
+def test_debug_is_off_unless_in_development():
+    from cms.settings import base
+
+    assert base.DEBUG is False
+    assert not hasattr(base, "SECRET_KEY")
+
+
+def test_no_secret_is_written_in_the_repository():
+    """Settings modules never assign a literal secret key."""
+    for module in (PROJECT_DIR / "cms" / "settings").glob("*.py"):
+        for line in module.read_text().splitlines():
+            if line.strip().startswith("SECRET_KEY ="):
+                assert "environ" in line or "secrets." in line or "_required" in line, (module, line)
