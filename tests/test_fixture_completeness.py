@@ -20,8 +20,20 @@ pytestmark = pytest.mark.django_db
 EXPECTED_ENTRIES = {
     # Milestones
     "japan-initial-contacts": ("milestone", "initial contacts in the early 1990s", "the early 1990s", [], []),
-    "japan-joint-political-declaration": ("milestone", "joint political declaration signed in April 2013", "April 2013", [], []),
-    "japan-tokyo-conference-on-afghanistan": ("milestone", "Tokyo Conference in July 2012", "July 2012", [], ["afghanistan"]),
+    "japan-joint-political-declaration": (
+        "milestone",
+        "joint political declaration signed in April 2013",
+        "April 2013",
+        [],
+        [],
+    ),
+    "japan-tokyo-conference-on-afghanistan": (
+        "milestone",
+        "Tokyo Conference in July 2012",
+        "July 2012",
+        [],
+        ["afghanistan"],
+    ),
     # Programmes and frameworks
     "japan-individual-partnership-and-cooperation-programme": (
         "programme",
@@ -45,8 +57,20 @@ EXPECTED_ENTRIES = {
         [],
     ),
     # Financial contributions
-    "japan-pledge-for-afghanistan-2009-2013": ("contribution", "pledging US$5 billion", "2009–2013", [], ["afghanistan"]),
-    "japan-human-security-projects-afghanistan": ("contribution", "human security projects at grass roots level", "", [], ["afghanistan"]),
+    "japan-pledge-for-afghanistan-2009-2013": (
+        "contribution",
+        "pledging US$5 billion",
+        "2009–2013",
+        [],
+        ["afghanistan"],
+    ),
+    "japan-human-security-projects-afghanistan": (
+        "contribution",
+        "human security projects at grass roots level",
+        "",
+        [],
+        ["afghanistan"],
+    ),
     "japan-law-and-order-trust-fund-for-afghanistan": (
         "contribution",
         "Law and Order Trust Fund for Afghanistan",
@@ -69,7 +93,13 @@ EXPECTED_ENTRIES = {
         ["trust-fund-projects"],
         ["afghanistan", "tajikistan"],
     ),
-    "japan-trust-fund-pesticides-moldova": ("contribution", "pesticides in Moldova", "", ["trust-fund-projects"], ["moldova"]),
+    "japan-trust-fund-pesticides-moldova": (
+        "contribution",
+        "pesticides in Moldova",
+        "",
+        ["trust-fund-projects"],
+        ["moldova"],
+    ),
     "japan-trust-fund-ammunition-depot-georgia": (
         "contribution",
         "ammunition depot in Georgia",
@@ -92,7 +122,13 @@ EXPECTED_ENTRIES = {
         ["ukraine"],
     ),
     # Personnel posts
-    "japan-liaison-officer-maritime-command": ("post", "liaison officer to NATO’s Maritime Command", "", ["maritime-command"], []),
+    "japan-liaison-officer-maritime-command": (
+        "post",
+        "liaison officer to NATO’s Maritime Command",
+        "",
+        ["maritime-command"],
+        [],
+    ),
     "japan-expert-cyber-defence-centre-of-excellence": (
         "post",
         "an expert to work at the Cooperative Cyber Defence Centre of Excellence",
@@ -117,7 +153,13 @@ EXPECTED_ENTRIES = {
         ["international-security-assistance-force"],
         ["afghanistan"],
     ),
-    "japan-stabilising-the-balkans": ("operation", "In the 1990s, Japan played a role in stabilising the Balkans", "the 1990s", [], ["balkans"]),
+    "japan-stabilising-the-balkans": (
+        "operation",
+        "In the 1990s, Japan played a role in stabilising the Balkans",
+        "the 1990s",
+        [],
+        ["balkans"],
+    ),
     "japan-disarmament-demobilisation-reintegration-afghanistan": (
         "operation",
         "disarm, demobilise and reintegrate former combatants",
@@ -201,8 +243,14 @@ def test_a_date_is_recorded_exactly_where_the_quote_states_one(loaded):
 def test_exercise_places_and_post_bodies(loaded):
     exercise = CooperationEntry.objects.get(kind="exercise")
     assert sorted(exercise.places.values_list("slug", flat=True)) == ["baltic-sea", "spain"]
-    assert set(exercise.areas.values_list("slug", flat=True)) == {"maritime-security", "capabilities-and-interoperability"}
-    assert all(post.programmes.filter(kind=Programme.Kind.BODY).exists() for post in CooperationEntry.objects.filter(kind="post"))
+    assert set(exercise.areas.values_list("slug", flat=True)) == {
+        "maritime-security",
+        "capabilities-and-interoperability",
+    }
+    assert all(
+        post.programmes.filter(kind=Programme.Kind.BODY).exists()
+        for post in CooperationEntry.objects.filter(kind="post")
+    )
 
 
 def test_areas_and_themes_are_those_the_document_names(loaded):
@@ -255,7 +303,11 @@ def test_everything_else_in_the_document_is_narrative():
     for line in SOURCE_TEXT.splitlines():
         if line.strip().startswith("•"):
             remaining = remaining.replace(line, "")
-    for heading in ["Building capabilities and interoperability", "Support for NATO-led operations and missions", "Wider cooperation"]:
+    for heading in [
+        "Building capabilities and interoperability",
+        "Support for NATO-led operations and missions",
+        "Wider cooperation",
+    ]:
         remaining = remaining.replace(heading, "")
     for sentence in NARRATIVE:
         remaining = remaining.replace(sentence, "")
