@@ -31,7 +31,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from wagtail.models import Locale
+from modelcluster.models import ClusterableModel
+from wagtail.models import DraftStateMixin, Locale, RevisionMixin
 
 from .dates import FuzzyDate, InvalidFuzzyDate
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
@@ -569,20 +570,45 @@ class FixtureLoader:
         report.add(section, action, record.slug)
         if action in ("created", "updated", "overwritten"):
             instance.fixture_checksum = desired
-            instance.save()
-            for name, related in relations.items():
-                getattr(instance, name).set(related)
+            self._save(instance, relations)
+            if isinstance(instance, RevisionMixin):
+                self._publish(instance, first_time=action == "created")
             self.known[section.name][record.slug] = instance
         elif action == "unchanged" and instance.fixture_checksum != desired:
             # An editor made the same change as the fixture: record it as loaded.
             section.model.objects.filter(pk=instance.pk).update(fixture_checksum=desired)
 
+    @staticmethod
+    def _save(instance, relations):
+        if isinstance(instance, ClusterableModel):
+            # Parental relations are held in memory and written by save().
+            for name, related in relations.items():
+                getattr(instance, name).set(related)
+            instance.save()
+        else:
+            instance.save()
+            for name, related in relations.items():
+                getattr(instance, name).set(related)
+
+    @staticmethod
+    def _publish(instance, first_time):
+        """Publish through a revision, so that editors see the loaded version in the history."""
+        instance.save_revision(log_action=True).publish(log_action=True)
+        source_date = getattr(getattr(instance, "source", None), "last_updated", None)
+        if first_time and source_date:
+            # A fact loaded from a document was published when the document was.
+            type(instance).objects.filter(pk=instance.pk).update(
+                first_published_at=source_date, last_published_at=source_date
+            )
+            instance.first_published_at = instance.last_published_at = source_date
+
     def _decide(self, instance, current, desired):
         if current is None:
             return "created"
-        if current == desired:
+        edited_draft = isinstance(instance, DraftStateMixin) and instance.has_unpublished_changes
+        if current == desired and not edited_draft:
             return "unchanged"
-        if current == instance.fixture_checksum:
+        if current == instance.fixture_checksum and not edited_draft:
             return "updated"
         return "overwritten" if self.reset else "kept"
 

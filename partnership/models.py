@@ -7,11 +7,21 @@ so that a later load can tell an editor's correction from stale data.
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from wagtail.models import TranslatableMixin
+from modelcluster.fields import ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    PreviewableMixin,
+    RevisionMixin,
+    TranslatableMixin,
+    WorkflowMixin,
+)
 from wagtail.search import index
 
 from .currencies import ISO_4217_CODES
@@ -225,6 +235,10 @@ class Partner(Translatable, Provenance):
 
 
 class CooperationEntryQuerySet(models.QuerySet):
+    def public(self):
+        """Only what the public may see: published, live entries."""
+        return self.filter(live=True)
+
     def in_document_order(self):
         return self.order_by("source_order", "pk")
 
@@ -241,8 +255,24 @@ class CooperationEntryQuerySet(models.QuerySet):
         return queryset
 
 
-class CooperationEntry(TranslatableMixin, Provenance, FixtureTracked, index.Indexed):
-    """One fact of cooperation with one partner: a milestone, a contribution, a post, …"""
+class CooperationEntry(
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    PreviewableMixin,
+    TranslatableMixin,
+    Provenance,
+    FixtureTracked,
+    index.Indexed,
+    ClusterableModel,
+):
+    """One fact of cooperation with one partner: a milestone, a contribution, a post, …
+
+    Edited like a page: drafts, revisions, locking, scheduling and moderation.
+    Its relations are ParentalManyToManyFields so that revisions and drafts
+    carry them too.
+    """
 
     class Kind(models.TextChoices):
         MILESTONE = "milestone", "Milestone"
@@ -280,16 +310,31 @@ class CooperationEntry(TranslatableMixin, Provenance, FixtureTracked, index.Inde
     )
     currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, such as USD or EUR.")
 
-    areas = models.ManyToManyField(Area, blank=True, related_name="entries")
-    programmes = models.ManyToManyField(
+    areas = ParentalManyToManyField(Area, blank=True, related_name="entries")
+    programmes = ParentalManyToManyField(
         Programme, blank=True, related_name="entries", verbose_name="programmes, funds and bodies"
     )
-    places = models.ManyToManyField(Place, blank=True, related_name="entries_here", help_text="Where it took place.")
-    beneficiaries = models.ManyToManyField(
+    places = ParentalManyToManyField(Place, blank=True, related_name="entries_here", help_text="Where it took place.")
+    beneficiaries = ParentalManyToManyField(
         Place, blank=True, related_name="entries_benefiting", verbose_name="beneficiary countries"
     )
     source_order = models.PositiveIntegerField(
         default=0, help_text="Position of the fact in its source document, to list entries in reading order."
+    )
+
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="cooperation_entry",
+        for_concrete_model=False,
+    )
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="cooperation_entry",
+        for_concrete_model=False,
     )
 
     objects = CooperationEntryQuerySet.as_manager()

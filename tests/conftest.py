@@ -17,11 +17,15 @@ def run_load_fixtures(*args, **options):
     return out.getvalue()
 
 
+SNAPSHOT_APPS = ("partnership", "cms", "wagtailcore", "wagtailimages", "auth")
+
+
 def database_snapshot():
-    """Every row of every partnership table (and their many-to-many tables), for before/after comparisons."""
+    """Every row of every table the loader may touch (pages, revisions, logs, images too), for before/after comparisons."""
     snapshot = {}
-    for model in apps.get_app_config("partnership").get_models(include_auto_created=True):
-        snapshot[model._meta.db_table] = list(model.objects.order_by("pk").values())
+    for app in SNAPSHOT_APPS:
+        for model in apps.get_app_config(app).get_models(include_auto_created=True):
+            snapshot[model._meta.db_table] = list(model._base_manager.order_by("pk").values())
     return snapshot
 
 
