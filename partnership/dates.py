@@ -108,6 +108,15 @@ class FuzzyDate:
             return datetime.date(self.date.year, self.date.month, last)
         return self.date
 
+    @property
+    def machine_readable(self):
+        """The value for an HTML <time datetime>: as precise as the date is known."""
+        if self.precision == Precision.DAY:
+            return self.date.isoformat()
+        if self.precision == Precision.MONTH:
+            return self.date.strftime("%Y-%m")
+        return f"{self.date.year:04d}"
+
     def __str__(self):
         if self.precision in DECADE_WORDS:
             return DECADE_WORDS[self.precision].format(decade=self.date.year - self.date.year % 10)

@@ -22,6 +22,7 @@ import datetime
 import hashlib
 import json
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -29,10 +30,13 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from modelcluster.models import ClusterableModel
+from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.models import DraftStateMixin, Locale, RevisionMixin
+from wagtail.search import index
 
 from .dates import FuzzyDate, InvalidFuzzyDate
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
@@ -345,7 +349,10 @@ SECTIONS = (
         ),
     ),
 )
-SECTIONS_BY_NAME = {section.name: section for section in SECTIONS}
+# Pages load last, through cms.page_fixtures, which checks their fields itself.
+PAGES_SECTION = Section("pages", "page", None, ())
+ALL_SECTIONS = (*SECTIONS, PAGES_SECTION)
+SECTIONS_BY_NAME = {section.name: section for section in ALL_SECTIONS}
 
 
 # --- Reading files -------------------------------------------------------------------------
@@ -413,7 +420,7 @@ def read_fixture_file(path):
                 problems.append(f"{record.where()}: must be a mapping of fields")
                 continue
             known = {field_.key for field_ in section.fields}
-            for key in item:
+            for key in item if section.fields else ():
                 if key not in known:
                     problems.append(
                         f"{record.where()}, field “{key}”: unknown field (expected: {', '.join(sorted(known))})"
@@ -472,12 +479,16 @@ class FixtureLoader:
         report = Report(dry_run=self.dry_run)
         report.files = files
         with transaction.atomic():
-            self._load_records(records, report)
+            with deferred_search_indexing() as changed:
+                self._load_records(records, report)
             if self.problems:
                 transaction.set_rollback(True)
                 raise FixtureError(self.problems)
             if self.dry_run:
                 transaction.set_rollback(True)
+            else:
+                for instance in changed.values():
+                    index.insert_or_update_object(instance)
         return report
 
     @staticmethod
@@ -504,8 +515,18 @@ class FixtureLoader:
         for section in SECTIONS:
             self.known[section.name] = self._existing(section)
         ordered = [record for section in SECTIONS for record in by_section[section.name]]
+        pages = None
+        if by_section["pages"]:
+            from cms.page_fixtures import PageFixtures  # the page app builds on this one
+
+            pages = PageFixtures(self, report)
+            ordered += pages.in_tree_order(by_section["pages"])
+        self.pages_section = PAGES_SECTION
         for record in self.progress(ordered, len(ordered)):
-            self._load_record(SECTIONS_BY_NAME[record.section], record, report)
+            if record.section == "pages":
+                pages.load(record)
+            else:
+                self._load_record(SECTIONS_BY_NAME[record.section], record, report)
 
     def _existing(self, section):
         queryset = section.model.objects.all()
@@ -611,6 +632,32 @@ class FixtureLoader:
         if current == instance.fixture_checksum and not edited_draft:
             return "updated"
         return "overwritten" if self.reset else "kept"
+
+
+@contextmanager
+def deferred_search_indexing():
+    """Collect the records saved inside the block, to index each once at the end.
+
+    A published entry is saved three times (the row, its revision, its
+    publication); indexing at each save would triple the load's time. While the
+    block runs, saves in this process are not indexed as they happen.
+    """
+    models_ = [m for m in index.get_indexed_models() if getattr(m, "search_auto_update", True)]
+    changed = {}
+
+    def remember(sender, instance, raw=False, **kwargs):
+        if not raw:
+            changed[(sender, instance.pk)] = instance
+
+    for model in models_:
+        post_save.disconnect(post_save_signal_handler, sender=model)
+        post_save.connect(remember, sender=model)
+    try:
+        yield changed
+    finally:
+        for model in models_:
+            post_save.disconnect(remember, sender=model)
+            post_save.connect(post_save_signal_handler, sender=model)
 
 
 def current_relations(instance, names):

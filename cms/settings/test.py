@@ -1,6 +1,10 @@
 """The test suite: SQLite in memory unless DATABASE_URL names another database."""
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 import secrets
 
 from .base import *  # noqa: F403
@@ -12,3 +16,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+# Uploaded and generated images go to a throw-away folder, never the project's.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="partnership-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from partnership.loader import SECTIONS, FixtureError, FixtureLoader, display_path
+from partnership.loader import ALL_SECTIONS, FixtureError, FixtureLoader, display_path
 
 # Below this many records a load takes well under a second: no progress bar.
 PROGRESS_THRESHOLD = 200
@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 if action == "kept":
                     self.stdout.write(f"  kept {section.noun} “{slug}”: changed by an editor since it was loaded")
         if verbosity >= 1:
-            for section in SECTIONS:
+            for section in ALL_SECTIONS:
                 counts = report.counts.get(section.name)
                 if counts:
                     summary = ", ".join(f"{counts[a]} {a}" for a in ACTION_WORDS if counts[a])

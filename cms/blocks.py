@@ -1,0 +1,226 @@
+"""The one StreamBlock of sections every page body is made of.
+
+Each block has its own template (templates/cms/blocks/) and an admin preview.
+The "entries" and "timeline" blocks show structured cooperation entries live
+from the database: the page hands them its partner's entries, loaded once per
+request, so a corrected entry is corrected on every page and the number of
+queries does not grow with the number of blocks.
+"""
+
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from wagtail import blocks
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+from partnership.models import CooperationEntry
+
+INLINE_FEATURES = ["bold", "italic", "link", "document-link"]
+PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul"]
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(max_length=200, help_text="The section's title, as readers will see it.")
+    level = blocks.ChoiceBlock(
+        choices=[("h2", "Section (level 2)"), ("h3", "Subsection (level 3)")],
+        default="h2",
+        help_text="Level 2 starts a section and appears in the table of contents; level 3 is a subsection.",
+    )
+    anchor = blocks.CharBlock(
+        required=False,
+        max_length=80,
+        help_text="The part of the link after # (made from the text if left empty). Keep it stable once published.",
+    )
+
+    class Meta:
+        icon = "title"
+        label = "Heading"
+        template = "cms/blocks/heading.html"
+        preview_value = {"text": "Key areas of cooperation", "level": "h2"}
+        description = "A section or subsection title, with a link anchor for the table of contents."
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        context["anchor"] = heading_anchor(value)
+        return context
+
+
+def heading_anchor(value):
+    return slugify(value.get("anchor") or value.get("text") or "") or "section"
+
+
+class ParagraphBlock(blocks.RichTextBlock):
+    class Meta:
+        icon = "pilcrow"
+        label = "Paragraph"
+        template = "cms/blocks/paragraph.html"
+        preview_value = "<p>Japan’s cooperation with NATO is mutually beneficial.</p>"
+        description = "Running text: paragraphs, links, emphasis and simple lists."
+
+
+class BulletListBlock(blocks.StructBlock):
+    items = blocks.ListBlock(
+        blocks.RichTextBlock(features=INLINE_FEATURES, label="Point"), min_num=1, label="Points"
+    )
+
+    class Meta:
+        icon = "list-ul"
+        label = "Bullet list"
+        template = "cms/blocks/bullet_list.html"
+        preview_value = {"items": ["<p>First point.</p>", "<p>Second point.</p>"]}
+        description = "A list of short points."
+
+
+class QuoteBlock(blocks.StructBlock):
+    quote = blocks.TextBlock(help_text="The words quoted, without quotation marks.")
+    attribution = blocks.CharBlock(required=False, max_length=200, help_text="Who said or wrote it.")
+
+    class Meta:
+        icon = "openquote"
+        label = "Quote"
+        template = "cms/blocks/quote.html"
+        preview_value = {"quote": "Cooperation is mutually beneficial.", "attribution": "NATO"}
+        description = "A quotation with its source."
+
+
+class CaptionedImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    caption = blocks.CharBlock(required=False, max_length=300, help_text="Shown under the image.")
+    alt_text = blocks.CharBlock(
+        required=False,
+        max_length=300,
+        help_text="What the image shows, for people who cannot see it. Leave empty to use the image's description.",
+    )
+
+    class Meta:
+        icon = "image"
+        label = "Captioned image"
+        template = "cms/blocks/captioned_image.html"
+        description = "An image with a caption."
+
+
+class KeyFactBlock(blocks.StructBlock):
+    label = blocks.CharBlock(max_length=100)
+    value = blocks.CharBlock(max_length=200)
+
+
+class KeyFactsBlock(blocks.StructBlock):
+    title = blocks.CharBlock(required=False, max_length=100, default="Key facts")
+    facts = blocks.ListBlock(KeyFactBlock(), min_num=1)
+
+    class Meta:
+        icon = "list-ol"
+        label = "Key facts"
+        template = "cms/blocks/key_facts.html"
+        preview_value = {"title": "Key facts", "facts": [{"label": "Partner since", "value": "the early 1990s"}]}
+        description = "A short list of labelled facts, such as dates and figures."
+
+
+class PartnerEntriesMixin:
+    """Blocks that show the page's partner's live entries (given by the page in the context)."""
+
+    @staticmethod
+    def partner_entries(parent_context):
+        return (parent_context or {}).get("partner_entries", [])
+
+
+class EntriesBlock(PartnerEntriesMixin, blocks.StructBlock):
+    area = SnippetChooserBlock(
+        "partnership.Area", required=False, help_text="Show only entries in this area or theme."
+    )
+    kind = blocks.ChoiceBlock(
+        choices=CooperationEntry.Kind.choices, required=False, help_text="Show only entries of this kind."
+    )
+    programme = SnippetChooserBlock(
+        "partnership.Programme",
+        required=False,
+        help_text="Show only entries linked to this programme, fund or body.",
+    )
+    style = blocks.ChoiceBlock(
+        choices=[
+            ("prose", "The document's sentences, each followed by the facts recorded from it"),
+            ("list", "A list of entries with their dates and descriptions"),
+        ],
+        default="list",
+    )
+
+    class Meta:
+        icon = "table"
+        label = "Cooperation entries"
+        template = "cms/blocks/entries.html"
+        description = "This partner's published entries of one area, kind or programme, always up to date."
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        entries = [e for e in self.partner_entries(parent_context) if matches(e, value)]
+        context["entries"] = entries
+        context["passages"] = group_by_passage(entries) if value.get("style") == "prose" else []
+        return context
+
+
+class TimelineBlock(PartnerEntriesMixin, blocks.StructBlock):
+    title = blocks.CharBlock(required=False, max_length=100, default="Milestones")
+    kind = blocks.ChoiceBlock(
+        choices=[("milestone", "Milestones only"), ("dated", "Every dated entry")],
+        default="milestone",
+        help_text="Which entries appear on the timeline, in date order.",
+    )
+
+    class Meta:
+        icon = "date"
+        label = "Timeline"
+        template = "cms/blocks/timeline.html"
+        description = "This partner's milestones (or every dated entry) on a timeline, always up to date."
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        entries = [e for e in self.partner_entries(parent_context) if e.start_date]
+        if value.get("kind") == "milestone":
+            entries = [e for e in entries if e.kind == CooperationEntry.Kind.MILESTONE]
+        context["events"] = sorted(entries, key=lambda e: (e.start_date, e.source_order))
+        return context
+
+
+def matches(entry, value):
+    area, kind, programme = value.get("area"), value.get("kind"), value.get("programme")
+    if kind and entry.kind != kind:
+        return False
+    if area and area.pk not in {a.pk for a in entry.areas.all()}:
+        return False
+    return not (programme and programme.pk not in {p.pk for p in entry.programmes.all()})
+
+
+class Passage:
+    """The sentence(s) of the document some entries were taken from, and those entries."""
+
+    def __init__(self, quote):
+        self.quote = quote
+        self.entries = []
+
+    @cached_property
+    def sentences(self):
+        return [line.strip() for line in self.quote.splitlines() if line.strip()]
+
+
+def group_by_passage(entries):
+    """Entries in reading order, those quoting the same passage together, so each sentence shows once."""
+    passages = []
+    for entry in sorted(entries, key=lambda e: e.source_order):
+        if not passages or passages[-1].quote != entry.source_quote:
+            passages.append(Passage(entry.source_quote))
+        passages[-1].entries.append(entry)
+    return passages
+
+
+class SectionsBlock(blocks.StreamBlock):
+    heading = HeadingBlock()
+    paragraph = ParagraphBlock(features=PARAGRAPH_FEATURES)
+    bullet_list = BulletListBlock()
+    quote = QuoteBlock()
+    image = CaptionedImageBlock()
+    key_facts = KeyFactsBlock()
+    entries = EntriesBlock()
+    timeline = TimelineBlock()
+
+    class Meta:
+        block_counts = {}

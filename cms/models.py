@@ -1,0 +1,172 @@
+"""The site's pages: the home page, the partners index, and one relation page per partner."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch
+from django.utils.functional import cached_property
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
+
+from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor
+
+
+class SitePage(FixtureTracked, Page):
+    """What every page of the site shares: a checksum for the fixture loader, and a meta description."""
+
+    class Meta:
+        abstract = True
+
+    def get_meta_description(self):
+        return self.search_description
+
+
+class HomePage(SitePage):
+    intro = RichTextField(features=INLINE_FEATURES, blank=True, help_text="What this site is, in a few sentences.")
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.PartnersIndexPage"]
+    max_count_per_parent = 1
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["partner_pages"] = (
+            PartnerPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .select_related("partner__framework")
+            .order_by("partner__name")
+        )
+        context["latest_entries"] = latest_entries(limit=6)
+        return context
+
+
+class PartnersIndexPage(SitePage):
+    intro = RichTextField(features=INLINE_FEATURES, blank=True)
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.PartnerPage"]
+    max_count_per_parent = 1
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["partner_pages"] = (
+            PartnerPage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("partner__framework")
+            .order_by("partner__framework__name", "partner__name")
+        )
+        return context
+
+
+class PartnerPage(SitePage):
+    """“Relations with Japan”: the narrative of one partner, tied to its record, showing its entries live."""
+
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="pages",
+        help_text="The partner this page is about; its entries appear in the page's entry and timeline blocks.",
+    )
+    lead = models.TextField(help_text="The opening paragraph, in one or two sentences.")
+    image = models.ForeignKey(
+        "wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    image_caption = models.CharField(max_length=300, blank=True, help_text="Shown under the photo.")
+    highlights = StreamField(
+        [("highlight", blocks.RichTextBlock(features=INLINE_FEATURES, label="Highlight"))],
+        blank=True,
+        help_text="The short bullet summary at the top of the page.",
+    )
+    body = StreamField(SectionsBlock(), blank=True, help_text="The page's sections, in reading order.")
+
+    parent_page_types = ["cms.PartnersIndexPage"]
+    subpage_types = []
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("partner"),
+        FieldPanel("lead"),
+        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_caption")], heading="Photo"),
+        FieldPanel("highlights"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("lead"),
+        index.SearchField("highlights"),
+        index.SearchField("body"),
+    ]
+
+    def clean(self):
+        super().clean()
+        if self.partner_id:
+            others = PartnerPage.objects.filter(partner_id=self.partner_id, locale_id=self.locale_id)
+            if self.pk:
+                others = others.exclude(pk=self.pk)
+            if others.exists():
+                raise ValidationError({"partner": "Another page in this language is already about this partner."})
+
+    def get_meta_description(self):
+        return self.search_description or self.lead
+
+    @cached_property
+    def lead_sentence(self):
+        first, _, _ = self.lead.partition(". ")
+        return first if first.endswith(".") else f"{first}."
+
+    def partner_entries(self):
+        """This partner's published entries, loaded once with everything the blocks show."""
+        return list(
+            CooperationEntry.objects.public()
+            .filter(partner_id=self.partner_id, locale_id=self.locale_id)
+            .prefetch_related(*ENTRY_RELATIONS)
+            .order_by("source_order", "pk")
+        )
+
+    def last_updated(self, entries):
+        """The latest publication of the page or of any entry it shows."""
+        dates = [self.last_published_at, *(entry.last_published_at for entry in entries)]
+        return max((date for date in dates if date), default=None)
+
+    def table_of_contents(self):
+        return [
+            {"text": block.value["text"], "anchor": heading_anchor(block.value)}
+            for block in self.body
+            if block.block_type == "heading" and block.value["level"] == "h2"
+        ]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        entries = self.partner_entries()
+        context["partner_entries"] = entries
+        context["last_updated"] = self.last_updated(entries)
+        context["table_of_contents"] = self.table_of_contents()
+        return context
+
+
+ENTRY_RELATIONS = (
+    Prefetch("areas", queryset=Area.objects.order_by("name")),
+    Prefetch("programmes", queryset=Programme.objects.order_by("name")),
+    Prefetch("places", queryset=Place.objects.order_by("name")),
+)
+
+
+def latest_entries(limit):
+    return list(
+        CooperationEntry.objects.public()
+        .exclude(start_date=None)
+        .select_related("partner")
+        .order_by("-start_date", "-pk")[:limit]
+    )
