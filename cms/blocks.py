@@ -59,9 +59,7 @@ class ParagraphBlock(blocks.RichTextBlock):
 
 
 class BulletListBlock(blocks.StructBlock):
-    items = blocks.ListBlock(
-        blocks.RichTextBlock(features=INLINE_FEATURES, label="Point"), min_num=1, label="Points"
-    )
+    items = blocks.ListBlock(blocks.RichTextBlock(features=INLINE_FEATURES, label="Point"), min_num=1, label="Points")
 
     class Meta:
         icon = "list-ul"
@@ -123,11 +121,17 @@ class PartnerEntriesMixin:
     def partner_entries(parent_context):
         return (parent_context or {}).get("partner_entries", [])
 
+    def get_preview_context(self, value, parent_context=None):
+        """In the admin's block preview there is no page: show the first partner's entries."""
+        context = super().get_preview_context(value, parent_context)
+        first = CooperationEntry.objects.public().order_by("partner__name").values("partner_id").first()
+        entries = CooperationEntry.objects.public().filter(partner_id=first["partner_id"]) if first else []
+        context["partner_entries"] = list(entries.prefetch_related("areas", "programmes")) if first else []
+        return context
+
 
 class EntriesBlock(PartnerEntriesMixin, blocks.StructBlock):
-    area = SnippetChooserBlock(
-        "partnership.Area", required=False, help_text="Show only entries in this area or theme."
-    )
+    area = SnippetChooserBlock("partnership.Area", required=False, help_text="Show only entries in this area or theme.")
     kind = blocks.ChoiceBlock(
         choices=CooperationEntry.Kind.choices, required=False, help_text="Show only entries of this kind."
     )
@@ -148,6 +152,7 @@ class EntriesBlock(PartnerEntriesMixin, blocks.StructBlock):
         icon = "table"
         label = "Cooperation entries"
         template = "cms/blocks/entries.html"
+        preview_value = {"style": "list", "kind": "milestone"}
         description = "This partner's published entries of one area, kind or programme, always up to date."
 
     def get_context(self, value, parent_context=None):
@@ -170,6 +175,7 @@ class TimelineBlock(PartnerEntriesMixin, blocks.StructBlock):
         icon = "date"
         label = "Timeline"
         template = "cms/blocks/timeline.html"
+        preview_value = {"title": "Milestones", "kind": "milestone"}
         description = "This partner's milestones (or every dated entry) on a timeline, always up to date."
 
     def get_context(self, value, parent_context=None):

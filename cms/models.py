@@ -80,9 +80,7 @@ class PartnerPage(SitePage):
         help_text="The partner this page is about; its entries appear in the page's entry and timeline blocks.",
     )
     lead = models.TextField(help_text="The opening paragraph, in one or two sentences.")
-    image = models.ForeignKey(
-        "wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     image_caption = models.CharField(max_length=300, blank=True, help_text="Shown under the photo.")
     highlights = StreamField(
         [("highlight", blocks.RichTextBlock(features=INLINE_FEATURES, label="Highlight"))],
@@ -149,6 +147,8 @@ class PartnerPage(SitePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        # The partner and its framework in one query, for the header.
+        self.partner = Partner.objects.select_related("framework").get(pk=self.partner_id)
         entries = self.partner_entries()
         context["partner_entries"] = entries
         context["last_updated"] = self.last_updated(entries)

@@ -162,15 +162,17 @@ class PageFixtures:
         if not isinstance(raw, list):
             problem(field_name, "must be a list of blocks")
             return None
-        cleaned = []
+        cleaned, failed = [], False
         for index, item in enumerate(raw):
             where = f"block {index + 1}"
             if not isinstance(item, dict) or set(item) - {"type", "value"} or "type" not in item:
                 problem(field_name, f"{where}: must be a mapping with “type” and “value”")
+                failed = True
                 continue
             if item["type"] not in stream_block.child_blocks:
                 known = ", ".join(stream_block.child_blocks)
                 problem(field_name, f"{where}: unknown block type “{item['type']}” (expected one of: {known})")
+                failed = True
                 continue
             value = item.get("value")
             if isinstance(value, dict):
@@ -181,7 +183,10 @@ class PageFixtures:
                             value[key] = self.loader.lookup(section, value[key]).pk
                         except FieldProblem as error:
                             problem(field_name, f"{where}, “{key}”: {error}")
+                            failed = True
             cleaned.append({"type": item["type"], "value": value})
+        if failed:
+            return None
         try:
             stream = stream_block.to_python(cleaned)
             stream_block.clean(stream)

@@ -24,7 +24,9 @@ def placeholder_image(caption, collection=None):
     existing = Image.objects.filter(title=title).first()
     if existing:
         return existing
-    image = Image(title=title, description=caption[:255], file=ImageFile(io.BytesIO(draw(caption)), name="placeholder.png"))
+    image = Image(
+        title=title, description=caption[:255], file=ImageFile(io.BytesIO(draw(caption)), name="placeholder.png")
+    )
     if collection is not None:
         image.collection = collection
     image.save()

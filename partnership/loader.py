@@ -36,7 +36,7 @@ from django.utils.dateparse import parse_datetime
 from modelcluster.models import ClusterableModel
 from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.models import DraftStateMixin, Locale, RevisionMixin
-from wagtail.search import index
+from wagtail.search import index as search_index
 
 from .dates import FuzzyDate, InvalidFuzzyDate
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
@@ -488,7 +488,7 @@ class FixtureLoader:
                 transaction.set_rollback(True)
             else:
                 for instance in changed.values():
-                    index.insert_or_update_object(instance)
+                    search_index.insert_or_update_object(instance)
         return report
 
     @staticmethod
@@ -642,7 +642,7 @@ def deferred_search_indexing():
     publication); indexing at each save would triple the load's time. While the
     block runs, saves in this process are not indexed as they happen.
     """
-    models_ = [m for m in index.get_indexed_models() if getattr(m, "search_auto_update", True)]
+    models_ = [m for m in search_index.get_indexed_models() if getattr(m, "search_auto_update", True)]
     changed = {}
 
     def remember(sender, instance, raw=False, **kwargs):

@@ -377,11 +377,14 @@ class CooperationEntry(
 
     @property
     def amount_display(self):
+        """The amount for readers: “USD 5 billion”, “EUR 1.5 million”, “USD 12,500”."""
         if self.amount is None:
             return ""
+        for size, word in ((10**9, "billion"), (10**6, "million")):
+            if self.amount >= size:
+                return f"{self.currency} {self.amount / size:,.2f}".rstrip("0").rstrip(".") + f" {word}"
         whole = self.amount == self.amount.to_integral_value()
-        number = f"{self.amount:,.0f}" if whole else f"{self.amount:,.2f}"
-        return f"{self.currency} {number}"
+        return f"{self.currency} {self.amount:,.0f}" if whole else f"{self.currency} {self.amount:,.2f}"
 
     def clean(self):
         super().clean()

@@ -166,7 +166,11 @@ def test_display_helpers(entry):
     entry.end_date, entry.end_precision = datetime.date(2013, 1, 1), Precision.YEAR
     entry.amount, entry.currency = Decimal("5000000000"), "USD"
     assert entry.period_display == "2009–2013"
-    assert entry.amount_display == "USD 5,000,000,000"
+    assert entry.amount_display == "USD 5 billion"
+    entry.amount = Decimal("1500000")
+    assert entry.amount_display == "USD 1.5 million"
+    entry.amount = Decimal("12500")
+    assert entry.amount_display == "USD 12,500"
     entry.amount = Decimal("12.50")
     assert entry.amount_display == "USD 12.50"
 

@@ -26,3 +26,4 @@ def _local_secret_key():
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+SERVE_MEDIA = True

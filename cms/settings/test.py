@@ -2,10 +2,10 @@
 
 import atexit
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
-import secrets
 
 from .base import *  # noqa: F403
 
@@ -18,5 +18,9 @@ if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
 # Uploaded and generated images go to a throw-away folder, never the project's.
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="partnership-test-media-"))
-atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+if os.environ.get("MEDIA_ROOT"):
+    MEDIA_ROOT = Path(os.environ["MEDIA_ROOT"])  # a test server shares one with the commands that fill it
+else:
+    MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="partnership-test-media-"))
+    atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+SERVE_MEDIA = True

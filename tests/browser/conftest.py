@@ -1,0 +1,127 @@
+"""Browser tests: a real Chromium (Debian's package) driven by Playwright, against Django's live server.
+
+They need /usr/bin/chromium (or CHROMIUM_PATH), the playwright package and
+node_modules/axe-core (npm ci). Without them the tests are skipped, and the
+reason is printed in the test summary; CI installs them (.ci/run).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from ..conftest import PROJECT_DIR
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def missing_requirement():
+    if not Path(CHROMIUM).exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    if not AXE.exists():
+        return f"axe-core not found at {AXE.relative_to(PROJECT_DIR)} (run npm ci)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = missing_requirement()
+    if reason and os.environ.get("REQUIRE_BROWSER_TESTS"):
+        pytest.fail(f"Browser tests required (REQUIRE_BROWSER_TESTS is set) but {reason}")
+    if reason:
+        pytest.skip(f"Browser tests skipped: {reason}")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM is used around it, never in it.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def site(browser, tmp_path_factory):
+    """A real server on 127.0.0.1, on its own SQLite database with the fixtures loaded, for the session.
+
+    The server runs in its own process, as in production, and the test database is left alone.
+    """
+    folder = tmp_path_factory.mktemp("browser-site")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+        "DATABASE_URL": f"sqlite:///{folder / 'site.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
+    }
+    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
+    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0"]):
+        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
+    port = free_port()
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(
+        [*manage, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=PROJECT_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"the test server did not start: {(folder / 'server.log').read_text()}")
+        yield SimpleNamespace(url=url, env=env, manage=manage)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def axe_violations(page):
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    return [
+        {"id": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]]}
+        for v in result["violations"]
+    ]
