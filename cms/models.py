@@ -6,10 +6,12 @@ from django.db.models import Prefetch
 from django.utils.functional import cached_property
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from partnership import views as record_views
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
 
 from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor
@@ -24,12 +26,17 @@ class SitePage(FixtureTracked, Page):
     def get_meta_description(self):
         return self.search_description
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["canonical_url"] = request.build_absolute_uri(self.url)
+        return context
+
 
 class HomePage(SitePage):
     intro = RichTextField(features=INLINE_FEATURES, blank=True, help_text="What this site is, in a few sentences.")
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.PartnersIndexPage"]
+    subpage_types = ["cms.PartnersIndexPage", "cms.CooperationRecordPage"]
     max_count_per_parent = 1
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -45,6 +52,7 @@ class HomePage(SitePage):
             .order_by("partner__name")
         )
         context["latest_entries"] = latest_entries(limit=6)
+        context["record_url"] = record_url()
         return context
 
 
@@ -151,6 +159,7 @@ class PartnerPage(SitePage):
         self.partner = Partner.objects.select_related("framework").get(pk=self.partner_id)
         entries = self.partner_entries()
         context["partner_entries"] = entries
+        context["record_url"] = record_url()
         context["last_updated"] = self.last_updated(entries)
         context["table_of_contents"] = self.table_of_contents()
         return context
@@ -170,3 +179,44 @@ def latest_entries(limit):
         .select_related("partner")
         .order_by("-start_date", "-pk")[:limit]
     )
+
+
+class CooperationRecordPage(RoutablePageMixin, SitePage):
+    """/cooperation/: the public record of entries. Editors own its title and introduction;
+    the listing, each entry, the exports and the feeds are routes under it."""
+
+    intro = RichTextField(features=INLINE_FEATURES, blank=True)
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    @path("")
+    def listing(self, request):
+        return record_views.record(request, self)
+
+    # The files below are reached through cms.views.record_file (Wagtail's page URLs have no dots).
+    def export_csv(self, request):
+        return record_views.export_csv(request, self)
+
+    def export_json(self, request):
+        return record_views.export_json(request, self)
+
+    def feed(self, request):
+        return record_views.EntriesFeed()(request, record_page=self)
+
+    def partner_feed(self, request, partner_slug):
+        return record_views.EntriesFeed()(request, record_page=self, partner_slug=partner_slug)
+
+    @re_path(r"^(?P<slug>[-\w]+)/$")
+    def entry(self, request, slug):
+        return record_views.entry_detail(request, self, slug)
+
+
+def record_url():
+    """The public record's URL (one small query), for links from pages to entries."""
+    record = CooperationRecordPage.objects.live().only("url_path").first()
+    return record.url if record else None

@@ -18,14 +18,20 @@ from wagtail.models import Page, Site
 
 from partnership.loader import FieldProblem
 
-from .models import HomePage, PartnerPage, PartnersIndexPage
+from .models import CooperationRecordPage, HomePage, PartnerPage, PartnersIndexPage
 from .placeholder import placeholder_image
 
-PAGE_TYPES = {"home": HomePage, "partners-index": PartnersIndexPage, "partner": PartnerPage}
+PAGE_TYPES = {
+    "home": HomePage,
+    "partners-index": PartnersIndexPage,
+    "partner": PartnerPage,
+    "record": CooperationRecordPage,
+}
 COMMON_KEYS = {"slug", "type", "parent", "title", "seo_title", "search_description", "published"}
 TYPE_KEYS = {
     "home": {"intro"},
     "partners-index": {"intro"},
+    "record": {"intro"},
     "partner": {"partner", "lead", "photo_caption", "highlights", "body"},
 }
 # Chooser blocks in a body name records by slug in fixtures; they are stored by id.
@@ -130,7 +136,7 @@ class PageFixtures:
                 parse_moment(data["published"])
             except ValidationError as error:
                 problem("published", error.message_dict["published"][0])
-        if page_type in ("home", "partners-index"):
+        if page_type in ("home", "partners-index", "record"):
             values["intro"] = data.get("intro") or ""
         if page_type == "partner":
             if not data.get("partner"):

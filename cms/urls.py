@@ -1,14 +1,20 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from . import views
+from .api import api_router
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/", api_router.urls),
+    path("sitemap.xml", views.sitemap),
+    path("robots.txt", views.robots_txt),
 ]
 
 if settings.DEBUG:
@@ -22,6 +28,12 @@ if settings.SERVE_MEDIA:
 
 # English pages carry no prefix; French ones live under /fr/.
 urlpatterns += i18n_patterns(
+    # Files under the record page (/cooperation/export.csv, …): Wagtail's page URLs have no dots.
+    re_path(
+        r"^(?P<page_path>(?:[\w-]+/)+)(?P<filename>export\.csv|export\.json|feed\.atom|feeds/[\w-]+\.atom)$",
+        views.record_file,
+    ),
+    path("search/", views.search, name="search"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -14,6 +14,9 @@ from django.db import models
 from django.db.models import Q
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from rest_framework.fields import CharField
+from rest_framework.relations import SlugRelatedField
+from wagtail.api import APIField
 from wagtail.models import (
     DraftStateMixin,
     LockableMixin,
@@ -23,6 +26,7 @@ from wagtail.models import (
     WorkflowMixin,
 )
 from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
 
 from .currencies import ISO_4217_CODES
 from .dates import FuzzyDate, Precision, format_period, precision_problem
@@ -234,7 +238,7 @@ class Partner(Translatable, Provenance):
             raise ValidationError(errors)
 
 
-class CooperationEntryQuerySet(models.QuerySet):
+class CooperationEntryQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def public(self):
         """Only what the public may see: published, live entries."""
         return self.filter(live=True)
@@ -344,8 +348,32 @@ class CooperationEntry(
         index.SearchField("description"),
         index.SearchField("source_quote"),
         index.FilterField("kind"),
+        index.FilterField("live"),
         index.FilterField("partner_id"),
         index.FilterField("locale_id"),
+    ]
+
+    api_fields = [
+        APIField("slug"),
+        APIField("partner", serializer=SlugRelatedField(slug_field="slug", read_only=True)),
+        APIField("kind"),
+        APIField("title"),
+        APIField("description"),
+        APIField("period", serializer=CharField(source="period_display", read_only=True)),
+        APIField("start_date"),
+        APIField("start_precision"),
+        APIField("end_date"),
+        APIField("end_precision"),
+        APIField("ongoing"),
+        APIField("amount"),
+        APIField("currency"),
+        *(
+            APIField(name, serializer=SlugRelatedField(slug_field="slug", many=True, read_only=True))
+            for name in ("areas", "programmes", "places", "beneficiaries")
+        ),
+        APIField("source_section"),
+        APIField("source_quote"),
+        APIField("last_published_at"),
     ]
 
     class Meta(TranslatableMixin.Meta):
@@ -361,6 +389,20 @@ class CooperationEntry(
     def save(self, *args, **kwargs):
         self.period_end = self._derived_period_end()
         super().save(*args, **kwargs)
+
+    def get_preview_template(self, request, mode_name):
+        return "partnership/entry_detail.html"
+
+    def get_preview_context(self, request, mode_name):
+        """The public entry page as it will look, in the admin's preview panel."""
+        from cms.models import CooperationRecordPage  # pages build on records, not the other way
+
+        from .views import entry_context
+
+        record_page = CooperationRecordPage.objects.live().first()
+        context = super().get_preview_context(request, mode_name)
+        context.update(entry_context(self, record_page.url if record_page else None), page=record_page)
+        return context
 
     @property
     def start(self):

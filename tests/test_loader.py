@@ -42,7 +42,7 @@ def write_yaml(path, data):
 def test_fresh_load_creates_everything_and_reports_it():
     output = run_load_fixtures()
     assert "entries: 24 created" in output
-    assert "62 created, 0 updated" in output
+    assert "63 created, 0 updated" in output
     assert CooperationEntry.objects.count() == 24
     assert Partner.objects.get(slug="japan").framework.slug == "partners-across-the-globe"
     assert Area.objects.count() == 9
@@ -58,7 +58,7 @@ def test_fresh_load_creates_everything_and_reports_it():
 def test_second_run_creates_and_changes_nothing_and_says_so(loaded):
     before = database_snapshot()
     output = run_load_fixtures()
-    assert "Nothing to do: nothing created or updated; 62 record(s) already up to date." in output
+    assert "Nothing to do: nothing created or updated; 63 record(s) already up to date." in output
     assert database_snapshot() == before
 
 

@@ -15,7 +15,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
-from cms.models import HomePage, PartnerPage, PartnersIndexPage
+from cms.models import CooperationRecordPage, HomePage, PartnerPage, PartnersIndexPage
 from partnership.models import Area, CooperationEntry, Partner
 
 from .conftest import SOURCE_TEXT, database_snapshot, run_load_fixtures
@@ -52,7 +52,9 @@ def publish_change(entry, **changes):
 
 def test_page_type_rules():
     assert HomePage.allowed_parent_page_models() == [Page]
-    assert HomePage.allowed_subpage_models() == [PartnersIndexPage]
+    assert HomePage.allowed_subpage_models() == [PartnersIndexPage, CooperationRecordPage]
+    assert CooperationRecordPage.allowed_parent_page_models() == [HomePage]
+    assert CooperationRecordPage.allowed_subpage_models() == []
     assert PartnersIndexPage.allowed_parent_page_models() == [HomePage]
     assert PartnersIndexPage.allowed_subpage_models() == [PartnerPage]
     assert PartnerPage.allowed_parent_page_models() == [PartnersIndexPage]
@@ -213,7 +215,7 @@ def test_pages_are_published_revisions_and_tied_to_their_partner(loaded):
 
 def test_a_second_load_leaves_pages_alone(loaded):
     before = database_snapshot()
-    assert "pages: 3 unchanged" in run_load_fixtures()
+    assert "pages: 4 unchanged" in run_load_fixtures()
     assert database_snapshot() == before
 
 
@@ -417,7 +419,7 @@ def test_print_stylesheet_hides_navigation_and_keeps_content():
 # --- Speed: a constant number of queries ---------------------------------------------------------
 
 
-def add_entries(count):
+def add_entries(count, offset=0):
     partner = Partner.objects.get(slug="japan")
     area = Area.objects.get(slug="wider-cooperation")
     source = CooperationEntry.objects.first().source
@@ -428,6 +430,7 @@ def add_entries(count):
             kind="milestone" if n % 10 == 0 else "contribution",
             title=f"Generated entry {n}",
             slug=f"generated-{n}",
+            description="A generated entry to measure speed.",
             start_date=datetime.date(2000 + n % 20, 1, 1),
             start_precision="year",
             source=source,
@@ -436,7 +439,7 @@ def add_entries(count):
             source_order=100 + n,
             live=True,
         )
-        for n in range(count)
+        for n in range(offset, offset + count)
     )
     through = CooperationEntry.areas.through
     through.objects.bulk_create(through(cooperationentry_id=e.pk, area_id=area.pk) for e in entries)
@@ -464,7 +467,7 @@ def test_the_japan_page_query_count_is_pinned(client, loaded, django_assert_num_
     # 3-7 Wagtail's routing: the root page and one query per level down to the specific PartnerPage;
     # 8-9 view restrictions on the page and its ancestors;
     # 10 the partner with its framework; 11 its live entries; 12-14 their areas, programmes and places;
-    # 15 the areas the entry blocks filter on; 16 the breadcrumbs' ancestors; 17 the photo
-    # (its renditions come from Wagtail's rendition cache).
-    with django_assert_num_queries(17):
+    # 15 the record page's URL, for links to entries; 16 the areas the entry blocks filter on;
+    # 17 the breadcrumbs' ancestors; 18 the photo (its renditions come from Wagtail's rendition cache).
+    with django_assert_num_queries(18):
         client.get("/partners/japan/")

@@ -1,0 +1,56 @@
+"""Wagtail's API v2 at /api/v2/: pages, images, and the cooperation entries with the record's filters."""
+
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.utils import BadRequestError
+from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+
+from partnership.filters import CooperationEntryFilter
+from partnership.models import CooperationEntry
+from partnership.views import ALL_RELATIONS
+
+
+class EntriesAPIViewSet(BaseAPIViewSet):
+    """/api/v2/entries/: published entries, filtered exactly as /cooperation/ is (same parameter names)."""
+
+    model = CooperationEntry
+    # The record's filters do the filtering; Wagtail's field filters would read ?partner= as an id.
+    filter_backends = []
+    known_query_parameters = BaseAPIViewSet.known_query_parameters.union(CooperationEntryFilter.base_filters)
+    listing_default_fields = [*BaseAPIViewSet.listing_default_fields, "slug", "partner", "kind", "title", "period"]
+    body_fields = [
+        *BaseAPIViewSet.body_fields,
+        "slug",
+        "partner",
+        "kind",
+        "title",
+        "description",
+        "period",
+        "start_date",
+        "start_precision",
+        "end_date",
+        "end_precision",
+        "ongoing",
+        "amount",
+        "currency",
+        "areas",
+        "programmes",
+        "places",
+        "beneficiaries",
+        "source_section",
+        "source_quote",
+        "last_published_at",
+    ]
+
+    def get_queryset(self):
+        filterset = CooperationEntryFilter(self.request.GET, queryset=CooperationEntry.objects.public())
+        if not filterset.is_valid():
+            problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
+            raise BadRequestError(f"invalid filters: {problems}")
+        return filterset.qs.select_related("partner").prefetch_related(*ALL_RELATIONS)
+
+
+api_router = WagtailAPIRouter("wagtailapi")
+api_router.register_endpoint("pages", PagesAPIViewSet)
+api_router.register_endpoint("images", ImagesAPIViewSet)
+api_router.register_endpoint("entries", EntriesAPIViewSet)

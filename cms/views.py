@@ -1,0 +1,123 @@
+"""Site-wide views: the record's files, search, sitemap and robots.txt."""
+
+import re
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.sitemaps import Sitemap as DjangoSitemap
+from django.contrib.sitemaps.views import sitemap as sitemap_view
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from wagtail.contrib.sitemaps import Sitemap as PageSitemap
+from wagtail.models import Page, Site
+
+from partnership.filters import MAX_QUERY_LENGTH
+from partnership.models import CooperationEntry
+from partnership.views import page_number
+
+from .models import CooperationRecordPage
+
+
+def record_file(request, page_path, filename):
+    """Serve a file route of the record page found at ``page_path`` (e.g. /cooperation/export.csv)."""
+    site = Site.find_for_request(request)
+    if site is None:
+        raise Http404
+    components = [component for component in page_path.split("/") if component]
+    page, _args, _kwargs = site.root_page.localized.specific.route(request, components)
+    if not isinstance(page, CooperationRecordPage) or not page.live:
+        raise Http404
+    if filename.startswith("feeds/"):
+        return page.partner_feed(request, filename.removeprefix("feeds/").removesuffix(".atom"))
+    routes = {"export.csv": page.export_csv, "export.json": page.export_json, "feed.atom": page.feed}
+    return routes[filename](request)
+
+
+# --- Site search ---------------------------------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search the site", max_length=MAX_QUERY_LENGTH, required=False, strip=True)
+
+
+SEARCH_LIMIT = 200
+SEARCH_PER_PAGE = 20
+
+
+def search(request):
+    """Pages and entries through Wagtail search (its database backend by default), paginated."""
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    # Words only: quotes, brackets and operators mean syntax to the full-text engines, not text.
+    words = " ".join(re.sub(r"[^\w\s]", " ", query).split())
+    hits = []
+    if words:
+        pages = Page.objects.live().public().filter(depth__gt=1).search(words)[:SEARCH_LIMIT]
+        hits += [{"type": "Page", "title": page.title, "url": page.url, "summary": ""} for page in pages]
+        record = CooperationRecordPage.objects.live().only("url_path").first()
+        entries = CooperationEntry.objects.public().select_related("partner").search(words)[:SEARCH_LIMIT]
+        hits += [
+            {
+                "type": entry.get_kind_display(),
+                "title": entry.title,
+                "url": f"{record.url}{entry.slug}/" if record else None,
+                "summary": f"{entry.partner.name}{' · ' + entry.period_display if entry.period_display else ''}",
+            }
+            for entry in entries
+        ]
+    paginator = Paginator(hits, SEARCH_PER_PAGE)
+    number, notice = page_number(request.GET.get("page"), paginator)
+    return TemplateResponse(
+        request,
+        "cms/search.html",
+        {
+            "form": form,
+            "query": query,
+            "page_obj": paginator.page(number),
+            "page_links": paginator.get_elided_page_range(number, on_each_side=2, on_ends=1),
+            "notices": [notice] if notice else [],
+            "querystring": urlencode({"q": query}),
+        },
+    )
+
+
+# --- Sitemap and robots.txt ------------------------------------------------------------------------
+
+
+class EntrySitemap(DjangoSitemap):
+    """Every published entry's page under the record."""
+
+    def __init__(self, record_path):
+        self.record_path = record_path
+
+    def items(self):
+        return CooperationEntry.objects.public().only("slug", "last_published_at").order_by("pk")
+
+    def location(self, item):
+        return f"{self.record_path}{item.slug}/"
+
+    def lastmod(self, item):
+        return item.last_published_at
+
+
+def sitemap(request):
+    sitemaps = {"pages": PageSitemap(request)}
+    record = CooperationRecordPage.objects.live().only("url_path").first()
+    if record:
+        sitemaps["entries"] = EntrySitemap(record.url)
+    return sitemap_view(request, sitemaps)
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "Disallow: /api/",
+        "Disallow: /cooperation/export.",
+        "",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
