@@ -40,6 +40,7 @@ from wagtail.search import index as search_index
 
 from .dates import FuzzyDate, InvalidFuzzyDate
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
+from .roles import ensure_editorial_roles
 
 FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -439,6 +440,8 @@ class Report:
     """What a load did (or, in a dry run, would do), per section and per record."""
 
     dry_run: bool = False
+    files: list = field(default_factory=list)
+    roles_created: list = field(default_factory=list)
     counts: dict = field(default_factory=lambda: defaultdict(Counter))
     actions: list = field(default_factory=list)
 
@@ -476,8 +479,7 @@ class FixtureLoader:
         if problems:
             raise FixtureError(problems)
 
-        report = Report(dry_run=self.dry_run)
-        report.files = files
+        report = Report(dry_run=self.dry_run, files=files)
         with transaction.atomic():
             with deferred_search_indexing() as changed:
                 self._load_records(records, report)
@@ -527,6 +529,7 @@ class FixtureLoader:
                 pages.load(record)
             else:
                 self._load_record(SECTIONS_BY_NAME[record.section], record, report)
+        report.roles_created = ensure_editorial_roles()
 
     def _existing(self, section):
         queryset = section.model.objects.all()

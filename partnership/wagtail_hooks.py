@@ -1,8 +1,10 @@
 """The structured records in the Wagtail admin, under one “Partnerships” menu."""
 
+from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .admin_filters import EntryAdminFilterSet
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 
 
@@ -10,10 +12,48 @@ class CooperationEntryViewSet(SnippetViewSet):
     model = CooperationEntry
     icon = "list-ul"
     menu_label = "Cooperation entries"
-    list_display = ["title", "partner", "kind", "period_display", "source_section"]
-    list_filter = ["partner", "kind", "areas", "programmes"]
-    search_fields = ["title", "description", "source_quote"]
+    list_display = [
+        "title",
+        Column("partner", label="Partner", sort_key="partner__name"),
+        Column("get_kind_display", label="Kind", sort_key="kind"),
+        Column("period_display", label="When", sort_key="start_date"),
+        LiveStatusTagColumn(),
+        UpdatedAtColumn(),
+    ]
+    filterset_class = EntryAdminFilterSet
     list_per_page = 50
+    ordering = ["partner__name", "source_order"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "partner",
+        "kind",
+        "title",
+        "slug",
+        "description",
+        "period_display",
+        "amount_display",
+        "areas",
+        "programmes",
+        "places",
+        "beneficiaries",
+        "source",
+        "source_section",
+        "source_quote",
+    ]
+    list_export = [
+        "slug",
+        "partner",
+        "kind",
+        "title",
+        "period_display",
+        "amount",
+        "currency",
+        "source_section",
+        "live",
+        "last_published_at",
+    ]
+    export_headings = {"period_display": "When", "partner": "Partner", "live": "Published"}
+    export_filename = "cooperation-entries"
 
 
 class PartnerViewSet(SnippetViewSet):
@@ -22,6 +62,8 @@ class PartnerViewSet(SnippetViewSet):
     list_display = ["name", "framework", "iso_code"]
     list_filter = ["framework"]
     search_fields = ["name"]
+    inspect_view_enabled = True
+    list_export = ["name", "slug", "framework", "iso_code"]
 
 
 class FrameworkViewSet(SnippetViewSet):
@@ -44,6 +86,8 @@ class ProgrammeViewSet(SnippetViewSet):
     list_display = ["name", "acronym", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name", "acronym"]
+    inspect_view_enabled = True
+    list_export = ["name", "slug", "acronym", "kind", "parent"]
 
 
 class PlaceViewSet(SnippetViewSet):

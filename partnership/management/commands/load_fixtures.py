@@ -25,7 +25,8 @@ class Command(BaseCommand):
         "Idempotent: records are matched by slug, and a second run changes nothing. "
         "A record an editor has changed since it was loaded is kept unless --reset is given. "
         "All or nothing: any problem in any record stops the load, names the file, record and field, "
-        "and leaves the database exactly as it was. Records missing from the fixtures are never deleted."
+        "and leaves the database exactly as it was. Records missing from the fixtures are never deleted. "
+        "Also makes sure the groups Editors and Moderators and the moderation workflow exist."
     )
 
     def add_arguments(self, parser):
@@ -76,6 +77,9 @@ class Command(BaseCommand):
                 if counts:
                     summary = ", ".join(f"{counts[a]} {a}" for a in ACTION_WORDS if counts[a])
                     self.stdout.write(f"  {section.name}: {summary}")
+        if report.roles_created and verbosity >= 1:
+            verb = "Would create" if report.dry_run else "Created"
+            self.stdout.write(f"  {verb} the editorial {', '.join(report.roles_created)}.")
         created, updated = report.total("created"), report.total("updated")
         overwritten, kept = report.total("overwritten"), report.total("kept")
         unchanged = report.total("unchanged")

@@ -1,0 +1,43 @@
+"""Filters of the admin's listing of cooperation entries (Wagtail's WagtailFilterSet)."""
+
+import django_filters
+from django import forms
+from wagtail.admin.filters import WagtailFilterSet
+
+from .models import Area, CooperationEntry, Partner, Programme
+
+
+class EntryAdminFilterSet(WagtailFilterSet):
+    partner = django_filters.ModelChoiceFilter(queryset=Partner.objects.order_by("name"), label="Partner")
+    kind = django_filters.ChoiceFilter(choices=CooperationEntry.Kind.choices, label="Kind")
+    areas = django_filters.ModelChoiceFilter(queryset=Area.objects.order_by("name"), label="Area or theme")
+    programmes = django_filters.ModelChoiceFilter(
+        queryset=Programme.objects.order_by("name"), label="Programme, fund or body"
+    )
+    year = django_filters.NumberFilter(
+        label="Year", method="filter_year", widget=forms.NumberInput(attrs={"min": 1900, "max": 2100})
+    )
+    live = django_filters.ChoiceFilter(
+        label="Status",
+        choices=[
+            ("live", "Published"),
+            ("draft", "Draft or unpublished"),
+            ("changes", "Published, with a newer draft"),
+        ],
+        method="filter_status",
+        empty_label="Any",
+    )
+
+    class Meta:
+        model = CooperationEntry
+        fields = []
+
+    def filter_year(self, queryset, name, value):
+        return queryset.overlapping_years(int(value), int(value))
+
+    def filter_status(self, queryset, name, value):
+        if value == "live":
+            return queryset.filter(live=True)
+        if value == "draft":
+            return queryset.filter(live=False)
+        return queryset.filter(live=True, has_unpublished_changes=True)
