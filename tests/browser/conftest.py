@@ -78,7 +78,18 @@ def free_port():
 
 @pytest.fixture(scope="session")
 def site(browser, tmp_path_factory):
-    """A real server on 127.0.0.1, on its own SQLite database with the fixtures loaded, for the session.
+    """A real server for tests that only read: shared by the whole session."""
+    yield from running_site(tmp_path_factory)
+
+
+@pytest.fixture
+def fresh_site(browser, tmp_path_factory):
+    """A real server of its own, for a test that changes content."""
+    yield from running_site(tmp_path_factory)
+
+
+def running_site(tmp_path_factory):
+    """A real server on 127.0.0.1, on its own SQLite database with the fixtures loaded.
 
     The server runs in its own process, as in production, and the test database is left alone.
     """
