@@ -345,6 +345,7 @@ class CooperationEntry(
 
     search_fields = [
         index.SearchField("title", boost=2),
+        index.AutocompleteField("title"),
         index.SearchField("description"),
         index.SearchField("source_quote"),
         index.FilterField("kind"),
