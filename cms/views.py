@@ -101,8 +101,15 @@ class EntrySitemap(DjangoSitemap):
         return item.last_published_at
 
 
+class PageUrlsOnThisHost(PageSitemap):
+    """Page URLs on the host that serves the sitemap, as the entry URLs are (not the Site record's host)."""
+
+    def location(self, obj):
+        return self.request.build_absolute_uri(obj.get_url(self.request))
+
+
 def sitemap(request):
-    sitemaps = {"pages": PageSitemap(request)}
+    sitemaps = {"pages": PageUrlsOnThisHost(request)}
     record = CooperationRecordPage.objects.live().only("url_path").first()
     if record:
         sitemaps["entries"] = EntrySitemap(record.url)

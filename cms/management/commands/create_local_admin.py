@@ -19,7 +19,7 @@ class Command(BaseCommand):
         if User.objects.filter(username=username).exists():
             self.stdout.write(
                 f"The administrator account “{username}” already exists; its password is unchanged. "
-                f"Forgot it? Run: python manage.py changepassword {username}"
+                f"Forgot it? Run: .venv/bin/python manage.py changepassword {username}"
             )
             return
         password = secrets.token_urlsafe(12)
