@@ -42,6 +42,21 @@ class EntriesAPIViewSet(BaseAPIViewSet):
         "last_published_at",
     ]
 
+    # Only what this endpoint does: Wagtail's generic ?search=, ?order= and field filters are off here.
+    allowed_query_parameters = frozenset(
+        {"limit", "offset", "fields", "format", "type", "_", *CooperationEntryFilter.base_filters}
+    )
+    max_offset = 10**9
+
+    def check_query_parameters(self, queryset):
+        unknown = set(self.request.GET) - self.allowed_query_parameters
+        if unknown:
+            allowed = ", ".join(sorted(self.allowed_query_parameters - {"_", "type"}))
+            raise BadRequestError(f"query parameter is not supported: {', '.join(sorted(unknown))} (use: {allowed})")
+        offset = self.request.GET.get("offset", "0")
+        if not offset.isdigit() or int(offset) > self.max_offset:
+            raise BadRequestError(f"offset must be a whole number from 0 to {self.max_offset}")
+
     def get_queryset(self):
         filterset = CooperationEntryFilter(self.request.GET, queryset=CooperationEntry.objects.public())
         if not filterset.is_valid():

@@ -227,9 +227,11 @@ class PageFixtures:
     def _decide(self, existing, current, desired):
         if existing is None:
             return "created"
-        if current == desired:
+        # An editor who unpublished a page, or left a draft, has changed it too.
+        touched = not existing.live or existing.has_unpublished_changes
+        if current == desired and not touched:
             return "unchanged"
-        if current == existing.fixture_checksum:
+        if current == existing.fixture_checksum and not touched:
             return "updated"
         return "overwritten" if self.loader.reset else "kept"
 
@@ -251,18 +253,24 @@ def is_wagtail_welcome_page(page):
 
 
 def replace_welcome_page(home):
-    """Put the home page where Wagtail's welcome page was, and make it the default site's root."""
+    """Put the home page where Wagtail's welcome page was, and make it the default site's root.
+
+    The site is moved to the new home before the welcome page goes, so that its host name (and
+    whatever hangs on it: settings, redirects) is kept rather than deleted with the old root.
+    """
     root = Page.get_first_root_node()
-    for page in root.get_children().filter(slug=home.slug):
-        if is_wagtail_welcome_page(page.specific):
-            page.delete()  # its Site goes with it
+    welcome = [p for p in root.get_children().filter(slug=home.slug) if is_wagtail_welcome_page(p.specific)]
+    for page in welcome:
+        Page.objects.filter(pk=page.pk).update(slug=f"{page.slug}-replaced-{page.pk}")
     root.add_child(instance=home)
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        site = Site(hostname="localhost", port=80, is_default_site=True)
+    site = Site.objects.filter(is_default_site=True).first() or Site(
+        hostname="localhost", port=80, is_default_site=True
+    )
     site.root_page = home
-    site.site_name = settings.WAGTAIL_SITE_NAME
+    site.site_name = site.site_name or settings.WAGTAIL_SITE_NAME
     site.save()
+    for page in welcome:
+        Page.objects.get(pk=page.pk).delete()
 
 
 def parse_moment(value):

@@ -7,6 +7,12 @@ from wagtail.admin.filters import WagtailFilterSet
 from .models import Area, CooperationEntry, Partner, Programme
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A whole year: 2014, not 2014.5 nor 1e30."""
+
+    field_class = forms.IntegerField
+
+
 class EntryAdminFilterSet(WagtailFilterSet):
     partner = django_filters.ModelChoiceFilter(queryset=Partner.objects.order_by("name"), label="Partner")
     kind = django_filters.ChoiceFilter(choices=CooperationEntry.Kind.choices, label="Kind")
@@ -14,9 +20,7 @@ class EntryAdminFilterSet(WagtailFilterSet):
     programmes = django_filters.ModelChoiceFilter(
         queryset=Programme.objects.order_by("name"), label="Programme, fund or body"
     )
-    year = django_filters.NumberFilter(
-        label="Year", method="filter_year", widget=forms.NumberInput(attrs={"min": 1900, "max": 2100})
-    )
+    year = YearFilter(label="Year", method="filter_year", min_value=1900, max_value=2100)
     live = django_filters.ChoiceFilter(
         label="Status",
         choices=[

@@ -42,6 +42,12 @@ class RecordFilterForm(forms.Form):
         return cleaned
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A whole year: 2014, not 2014.5."""
+
+    field_class = forms.IntegerField
+
+
 class SlugsField(forms.ModelMultipleChoiceField):
     """Chosen records by slug; a value that cannot be a slug is refused before it reaches the database."""
 
@@ -83,12 +89,8 @@ class CooperationEntryFilter(django_filters.FilterSet):
     area = slug_choice("areas", Area.objects.order_by("category", "name"), "Area or theme")
     programme = slug_choice("programmes", Programme.objects.order_by("name"), "Programme, fund or body")
     beneficiary = slug_choice("beneficiaries", Place.objects.order_by("name"), "Beneficiary country")
-    year_from = django_filters.NumberFilter(
-        label="From year", method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR
-    )
-    year_to = django_filters.NumberFilter(
-        label="To year", method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR
-    )
+    year_from = YearFilter(label="From year", method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR)
+    year_to = YearFilter(label="To year", method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR)
     sort = django_filters.ChoiceFilter(
         label="Sort by",
         choices=[(key, label) for key, (label, _order) in SORTS.items()],
@@ -140,7 +142,7 @@ class CooperationEntryFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         year_from, year_to = data.get("year_from"), data.get("year_to")
         if year_from or year_to:
-            queryset = queryset.overlapping_years(year_from and int(year_from), year_to and int(year_to))
+            queryset = queryset.overlapping_years(year_from, year_to)
         # Relations can match one entry several times (two chosen areas): each entry once.
         if any(data.get(name) for name in ("area", "programme", "beneficiary")):
             queryset = queryset.distinct()

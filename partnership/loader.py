@@ -67,7 +67,8 @@ class Record:
 
     @property
     def slug(self):
-        return self.data.get("slug") if isinstance(self.data, dict) else None
+        value = self.data.get("slug") if isinstance(self.data, dict) else None
+        return None if value is None else str(value)
 
     def where(self):
         slug = f" (slug “{self.slug}”)" if self.slug else ""
@@ -582,7 +583,10 @@ class FixtureLoader:
         desired = checksum(section, instance, relations)
 
         try:
-            instance.full_clean(exclude=[f.name for f in section.model._meta.fields if f.is_relation])
+            # Related records were found by the loader itself; the locale stays, for the unique slug check.
+            instance.full_clean(
+                exclude=[f.name for f in section.model._meta.fields if f.is_relation and f.name != "locale"]
+            )
         except ValidationError as error:
             for attr, messages in error.message_dict.items():
                 key = None if attr == "__all__" else section.key_for_attr(attr)

@@ -419,6 +419,11 @@ class CooperationEntry(
         return format_period(self.start, self.end, self.ongoing)
 
     @property
+    def is_single_date(self):
+        """Whether the period is one date (not a range, not open-ended): then it can be a <time>."""
+        return bool(self.start_date) and not self.end_date and not self.ongoing
+
+    @property
     def amount_display(self):
         """The amount for readers: “USD 5 billion”, “EUR 1.5 million”, “USD 12,500”."""
         if self.amount is None:

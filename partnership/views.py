@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.text import slugify
 
 from .filters import CooperationEntryFilter
@@ -313,8 +314,9 @@ class EntriesFeed(Feed):
         return f"{item.partner.name}: {item.title}"
 
     def item_description(self, item):
+        # The Atom summary is typed as HTML: the entry's plain text is escaped so that it stays text.
         period = f" ({item.period_display})" if item.period_display else ""
-        return f"{item.get_kind_display()}{period}. {item.description}"
+        return escape(f"{item.get_kind_display()}{period}. {item.description}")
 
     def item_link(self, item):
         return f"{self.base}{item.slug}/"

@@ -55,6 +55,9 @@ class CooperationEntryViewSet(SnippetViewSet):
     export_headings = {"period_display": "When", "partner": "Partner", "live": "Published"}
     export_filename = "cooperation-entries"
 
+    def get_queryset(self, request):
+        return CooperationEntry.objects.select_related("partner", "latest_revision")
+
 
 class PartnerViewSet(SnippetViewSet):
     model = Partner
