@@ -17,7 +17,7 @@ from partnership.filters import MAX_QUERY_LENGTH
 from partnership.models import CooperationEntry
 from partnership.views import page_number
 
-from .models import CooperationRecordPage
+from .models import CooperationRecordPage, record_url
 
 
 def record_file(request, page_path, filename):
@@ -77,13 +77,13 @@ def search(request):
     if words:
         pages = Page.objects.live().public().filter(depth__gt=1).search(words)[:SEARCH_LIMIT]
         hits += [{"type": "Page", "title": page.title, "url": page.url, "summary": ""} for page in pages]
-        record = CooperationRecordPage.objects.live().only("url_path").first()
+        entries_url = record_url()
         entries = CooperationEntry.objects.public().select_related("partner").search(words)[:SEARCH_LIMIT]
         hits += [
             {
                 "type": entry.get_kind_display(),
                 "title": entry.title,
-                "url": f"{record.url}{entry.slug}/" if record else None,
+                "url": f"{entries_url}{entry.slug}/" if entries_url else None,
                 "summary": f"{entry.partner.name}{' · ' + entry.period_display if entry.period_display else ''}",
             }
             for entry in entries
@@ -132,9 +132,8 @@ class PageUrlsOnThisHost(PageSitemap):
 
 def sitemap(request):
     sitemaps = {"pages": PageUrlsOnThisHost(request)}
-    record = CooperationRecordPage.objects.live().only("url_path").first()
-    if record:
-        sitemaps["entries"] = EntrySitemap(record.url)
+    if entries_url := record_url():
+        sitemaps["entries"] = EntrySitemap(entries_url)
     return sitemap_view(request, sitemaps)
 
 

@@ -605,6 +605,12 @@ class FixtureLoader:
         elif action == "unchanged" and instance.fixture_checksum != desired:
             # An editor made the same change as the fixture: record it as loaded.
             section.model.objects.filter(pk=instance.pk).update(fixture_checksum=desired)
+        if action in ("unchanged", "kept") and "source_order" in scalars:
+            # A fact's place in its document is structure, not content: follow it without a new revision
+            # (an entry inserted above others does not republish them all).
+            section.model.objects.filter(pk=instance.pk).exclude(source_order=scalars["source_order"]).update(
+                source_order=scalars["source_order"]
+            )
 
     @staticmethod
     def _save(instance, relations):
@@ -677,8 +683,6 @@ def checksum(section, instance, relations):
     for field_ in section.scalar_fields:
         for attr in field_.attrs():
             values[attr] = canonical_value(getattr(instance, attr, None))
-    if section.model is CooperationEntry:
-        values["source_order"] = instance.source_order
     for name, related in relations.items():
         values[name] = sorted(obj.slug for obj in related)
     encoded = json.dumps(values, sort_keys=True, ensure_ascii=False)

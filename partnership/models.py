@@ -243,9 +243,6 @@ class CooperationEntryQuerySet(SearchableQuerySetMixin, models.QuerySet):
         """Only what the public may see: published, live entries."""
         return self.filter(live=True)
 
-    def in_document_order(self):
-        return self.order_by("source_order", "pk")
-
     def chronological(self):
         return self.order_by(models.F("start_date").asc(nulls_last=True), "source_order", "pk")
 

@@ -342,3 +342,17 @@ def test_an_example_fixture_from_the_readme_loads(loaded, tmp_path):
     )
     assert "1 created" in run_load_fixtures(fixture)
     assert Partner.objects.get(slug="republic-of-korea").framework.partners.count() == 2
+
+
+def test_inserting_an_entry_does_not_republish_the_ones_after_it(loaded, fixture_copy):
+    path = fixture_copy / "japan.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["entries"].insert(0, good_entry(slug="japan-first-of-all"))
+    write_yaml(path, data)
+    revisions_before = {e.slug: e.revisions.count() for e in CooperationEntry.objects.all()}
+    output = run_load_fixtures(fixture_copy)
+    assert "1 created" in output and "0 updated" in output
+    for entry in CooperationEntry.objects.exclude(slug="japan-first-of-all"):
+        assert entry.revisions.count() == revisions_before[entry.slug]
+    assert CooperationEntry.objects.get(slug="japan-initial-contacts").source_order == 2
+    assert CooperationEntry.objects.order_by("source_order").first().slug == "japan-first-of-all"
