@@ -7,7 +7,7 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from partnership.filters import CooperationEntryFilter
 from partnership.models import CooperationEntry
-from partnership.views import ALL_RELATIONS
+from partnership.views import ALL_RELATIONS, EXPORT_FIELDS
 
 
 class EntriesAPIViewSet(BaseAPIViewSet):
@@ -18,29 +18,8 @@ class EntriesAPIViewSet(BaseAPIViewSet):
     filter_backends = []
     known_query_parameters = BaseAPIViewSet.known_query_parameters.union(CooperationEntryFilter.base_filters)
     listing_default_fields = [*BaseAPIViewSet.listing_default_fields, "slug", "partner", "kind", "title", "period"]
-    body_fields = [
-        *BaseAPIViewSet.body_fields,
-        "slug",
-        "partner",
-        "kind",
-        "title",
-        "description",
-        "period",
-        "start_date",
-        "start_precision",
-        "end_date",
-        "end_precision",
-        "ongoing",
-        "amount",
-        "currency",
-        "areas",
-        "programmes",
-        "places",
-        "beneficiaries",
-        "source_section",
-        "source_quote",
-        "last_published_at",
-    ]
+    # The export's columns, but the URL (the API gives its own detail_url).
+    body_fields = [*BaseAPIViewSet.body_fields, *(name for name in EXPORT_FIELDS if name != "url")]
 
     # Only what this endpoint does: Wagtail's generic ?search=, ?order= and field filters are off here.
     allowed_query_parameters = frozenset(

@@ -32,48 +32,44 @@ class SitePage(FixtureTracked, Page):
         return context
 
 
-class HomePage(SitePage):
-    intro = RichTextField(features=INLINE_FEATURES, blank=True, help_text="What this site is, in a few sentences.")
+class IntroPage(SitePage):
+    """A page whose own text is a short introduction; what it lists comes from elsewhere."""
 
-    parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.PartnersIndexPage", "cms.CooperationRecordPage"]
-    max_count_per_parent = 1
+    intro = RichTextField(features=INLINE_FEATURES, blank=True, help_text="A few sentences introducing the page.")
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
 
+    class Meta:
+        abstract = True
+
+
+def live_partner_pages():
+    return PartnerPage.objects.live().public().select_related("partner__framework")
+
+
+class HomePage(IntroPage):
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.PartnersIndexPage", "cms.CooperationRecordPage"]
+    max_count_per_parent = 1
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["partner_pages"] = (
-            PartnerPage.objects.live()
-            .public()
-            .descendant_of(self)
-            .select_related("partner__framework")
-            .order_by("partner__name")
-        )
+        context["partner_pages"] = live_partner_pages().descendant_of(self).order_by("partner__name")
         context["latest_entries"] = latest_entries(limit=6)
         context["record_url"] = record_url()
         return context
 
 
-class PartnersIndexPage(SitePage):
-    intro = RichTextField(features=INLINE_FEATURES, blank=True)
-
+class PartnersIndexPage(IntroPage):
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.PartnerPage"]
     max_count_per_parent = 1
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["partner_pages"] = (
-            PartnerPage.objects.live()
-            .public()
-            .child_of(self)
-            .select_related("partner__framework")
-            .order_by("partner__framework__name", "partner__name")
+            live_partner_pages().child_of(self).order_by("partner__framework__name", "partner__name")
         )
         return context
 
@@ -181,18 +177,13 @@ def latest_entries(limit):
     )
 
 
-class CooperationRecordPage(RoutablePageMixin, SitePage):
+class CooperationRecordPage(RoutablePageMixin, IntroPage):
     """/cooperation/: the public record of entries. Editors own its title and introduction;
     the listing, each entry, the exports and the feeds are routes under it."""
-
-    intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
     parent_page_types = ["cms.HomePage"]
     subpage_types = []
     max_count_per_parent = 1
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
 
     @path("")
     def listing(self, request):

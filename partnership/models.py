@@ -369,8 +369,10 @@ class CooperationEntry(
             APIField(name, serializer=SlugRelatedField(slug_field="slug", many=True, read_only=True))
             for name in ("areas", "programmes", "places", "beneficiaries")
         ),
+        APIField("source", serializer=CharField(source="source.title", read_only=True, default=None)),
         APIField("source_section"),
         APIField("source_quote"),
+        APIField("first_published_at"),
         APIField("last_published_at"),
     ]
 
