@@ -41,7 +41,8 @@ class HeadingBlock(blocks.StructBlock):
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
-        context["anchor"] = heading_anchor(value)
+        # The page resolves duplicates (PartnerPage.table_of_contents); elsewhere the text decides.
+        context["anchor"] = value.get("resolved_anchor") or heading_anchor(value)
         return context
 
 

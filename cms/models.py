@@ -143,11 +143,25 @@ class PartnerPage(SitePage):
         return max((date for date in dates if date), default=None)
 
     def table_of_contents(self):
-        return [
-            {"text": block.value["text"], "anchor": heading_anchor(block.value)}
-            for block in self.body
-            if block.block_type == "heading" and block.value["level"] == "h2"
-        ]
+        """The level-2 headings, with anchors made unique on the page (two “Overview”s: overview, overview-2).
+
+        Each heading's value keeps its resolved anchor, so the heading block renders the same id.
+        """
+        used = {"highlights", "highlights-title", "toc-title", "main"}  # ids the page template uses
+        contents = []
+        for block in self.body:
+            if block.block_type != "heading":
+                continue
+            anchor = base = heading_anchor(block.value)
+            number = 1
+            while anchor in used:
+                number += 1
+                anchor = f"{base}-{number}"
+            used.add(anchor)
+            block.value["resolved_anchor"] = anchor
+            if block.value["level"] == "h2":
+                contents.append({"text": block.value["text"], "anchor": anchor})
+        return contents
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

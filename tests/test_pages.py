@@ -471,3 +471,18 @@ def test_the_japan_page_query_count_is_pinned(client, loaded, django_assert_num_
     # 17 the breadcrumbs' ancestors; 18 the photo (its renditions come from Wagtail's rendition cache).
     with django_assert_num_queries(18):
         client.get("/partners/japan/")
+
+
+def test_headings_with_the_same_text_get_distinct_anchors(client, loaded):
+    page = PartnerPage.objects.get()
+    page.body = [
+        ("heading", {"text": "Overview", "level": "h2", "anchor": ""}),
+        ("heading", {"text": "Overview", "level": "h2", "anchor": ""}),
+        ("heading", {"text": "Highlights", "level": "h3", "anchor": ""}),
+    ]
+    page.save_revision().publish()
+    soup = BeautifulSoup(client.get("/partners/japan/").content, "html.parser")
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+    assert [a["href"] for a in soup.select(".toc a")] == ["#overview", "#overview-2"]
+    assert [h["id"] for h in soup.select(".body h2, .body h3")] == ["overview", "overview-2", "highlights-2"]
