@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format check clean
+.PHONY: run test install lint format check clean bench loadtest
 
 # Create the virtual environment and install the pinned requirements; redone
 # only when a requirements file changes.
@@ -28,9 +28,13 @@ run: install
 	@echo "Serving http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/). Stop with Ctrl+C."
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## make test: install, then run the whole test suite (SQLite, or DATABASE_URL if set)
+## make test: install, then run the whole test suite (SQLite, or DATABASE_URL if set), one process per core
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+## make bench: the site under gunicorn at three sizes, SQLite (and PostgreSQL with DATABASE_URL); writes bench/RESULTS.md
+bench: install
+	$(PY) bench/run.py --write
 
 lint: install
 	$(VENV)/bin/ruff check .

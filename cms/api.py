@@ -1,8 +1,12 @@
 """Wagtail's API v2 at /api/v2/: pages, images, and the cooperation entries with the record's filters."""
 
+import re
+
+from wagtail.api.v2.filters import SearchFilter
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.utils import BadRequestError
-from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
+from wagtail.api.v2.views import BaseAPIViewSet
+from wagtail.api.v2.views import PagesAPIViewSet as WagtailPagesAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from partnership.filters import CooperationEntryFilter
@@ -44,7 +48,48 @@ class EntriesAPIViewSet(BaseAPIViewSet):
         return filterset.qs.select_related("partner").prefetch_related(*ALL_RELATIONS)
 
 
+class WordsSearchFilter(SearchFilter):
+    """?search= as words, as the site's search takes it: quotes, brackets and operators are syntax to the
+    full-text engines (?search=a" was an SQLite FTS5 syntax error, a server error)."""
+
+    def filter_queryset(self, request, queryset, view):
+        if "search" not in request.GET:
+            return queryset
+        query = request.GET.copy()
+        query["search"] = " ".join(re.sub(r"[^\w\s]", " ", query["search"]).split())
+        return super().filter_queryset(_WithQuery(query), queryset, view)
+
+
+class _WithQuery:
+    def __init__(self, query):
+        self.GET = query
+
+
+# Parameters Wagtail reads as ids or counts. Wagtail parses them but does not bound them, and a number
+# beyond 64 bits is a database error (SQLite: "datatype mismatch"): refuse it first, as a 400.
+NUMERIC_PARAMETERS = {"id", "child_of", "descendant_of", "ancestor_of", "translation_of", "offset", "limit"}
+MAX_DIGITS = 18  # every number of up to 18 digits fits a 64-bit integer
+
+
+class BoundedNumbersMixin:
+    def check_query_parameters(self, queryset):
+        super().check_query_parameters(queryset)
+        for name in NUMERIC_PARAMETERS.intersection(self.request.GET):
+            if len(self.request.GET[name].lstrip("-")) > MAX_DIGITS:
+                raise BadRequestError(f"{name}: the number is too large")
+
+
+class BoundedImagesAPIViewSet(BoundedNumbersMixin, ImagesAPIViewSet):
+    pass
+
+
+class PagesAPIViewSet(BoundedNumbersMixin, WagtailPagesAPIViewSet):
+    filter_backends = [
+        WordsSearchFilter if backend is SearchFilter else backend for backend in WagtailPagesAPIViewSet.filter_backends
+    ]
+
+
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PagesAPIViewSet)
-api_router.register_endpoint("images", ImagesAPIViewSet)
+api_router.register_endpoint("images", BoundedImagesAPIViewSet)
 api_router.register_endpoint("entries", EntriesAPIViewSet)

@@ -151,7 +151,12 @@ class PageFixtures:
             values["lead"] = " ".join(str(data.get("lead") or "").split())
             caption = str(data.get("photo_caption") or "").strip()
             values["image_caption"] = caption
-            values["image"] = placeholder_image(caption) if caption else None
+            # A newly drawn placeholder file is deleted again if the load is rolled back (or a dry run).
+            values["image"] = (
+                placeholder_image(caption, on_create=lambda image: self.loader.discard_on_rollback(image.file))
+                if caption
+                else None
+            )
             highlights = data.get("highlights") or []
             if not isinstance(highlights, list) or not all(isinstance(h, str) for h in highlights):
                 problem("highlights", "must be a list of rich-text paragraphs")

@@ -17,8 +17,12 @@ def placeholder_title(caption):
     return f"Placeholder photo – replace me: {caption}"[:255]
 
 
-def placeholder_image(caption, collection=None):
-    """The placeholder image for ``caption``, made once and reused: caption as alt text."""
+def placeholder_image(caption, collection=None, on_create=None):
+    """The placeholder image for ``caption``, made once and reused: caption as alt text.
+
+    ``on_create(image)`` is called when a new image (and its file) had to be made, so that a caller
+    in a transaction can delete the file again if the transaction is rolled back.
+    """
     Image = get_image_model()
     title = placeholder_title(caption)
     existing = Image.objects.filter(title=title).first()
@@ -29,7 +33,14 @@ def placeholder_image(caption, collection=None):
     )
     if collection is not None:
         image.collection = collection
-    image.save()
+    try:
+        image.save()
+    except BaseException:
+        if image.file.name:  # the file was written before the row failed
+            image.file.storage.delete(image.file.name)
+        raise
+    if on_create is not None:
+        on_create(image)
     return image
 
 

@@ -12,7 +12,7 @@ from operator import and_
 
 import django_filters
 from django import forms
-from django.db.models import Count, F, Q
+from django.db.models import CharField, Count, F, Q, Value
 
 from .models import Area, CooperationEntry, Partner, Place, Programme
 
@@ -48,31 +48,34 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class SlugsField(forms.ModelMultipleChoiceField):
-    """Chosen records by slug; a value that cannot be a slug is refused before it reaches the database."""
+class SlugsFilter(django_filters.MultipleChoiceFilter):
+    """Records chosen by slug (?area=cyber-defence&area=…); several are alternatives.
 
-    def _check_values(self, value):
-        for slug in value:
-            if not SLUG_RE.fullmatch(str(slug)):
-                raise forms.ValidationError(
-                    "“%(value)s” is not one of the available choices.", code="invalid_choice", params={"value": slug}
-                )
-        return super()._check_values(value)
+    The choices are every record's slug, filled in by the filterset with one query for all
+    facets; a value that is not one of them is refused without another query.
 
+    A many-to-many relation is matched with a subquery rather than a join, so that an entry in
+    two chosen areas is still one row: no DISTINCT, and facet counts are plain COUNTs.
+    """
 
-class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    field_class = SlugsField
+    def __init__(self, relation, label):
+        self.relation = relation
+        super().__init__(
+            field_name=f"{relation}__slug",
+            label=label,
+            choices=[],
+            widget=forms.CheckboxSelectMultiple,
+        )
 
-
-def slug_choice(relation, queryset, label):
-    """Records chosen by slug (?area=cyber-defence&area=…); several are alternatives."""
-    return SlugsFilter(
-        field_name=f"{relation}__slug",
-        queryset=queryset,
-        to_field_name="slug",
-        label=label,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        field = queryset.model._meta.get_field(self.relation)
+        if not field.many_to_many:
+            return queryset.filter(**{f"{self.relation}__slug__in": value})
+        through = field.remote_field.through
+        chosen = through.objects.filter(**{f"{field.m2m_reverse_field_name()}__slug__in": value})
+        return queryset.filter(pk__in=chosen.values(field.m2m_field_name()))
 
 
 class CooperationEntryFilter(django_filters.FilterSet):
@@ -82,13 +85,13 @@ class CooperationEntryFilter(django_filters.FilterSet):
         max_length=MAX_QUERY_LENGTH,
         help_text="Words in the title, description or source sentence.",
     )
-    partner = slug_choice("partner", Partner.objects.order_by("name"), "Partner")
+    partner = SlugsFilter("partner", "Partner")
     kind = django_filters.MultipleChoiceFilter(
         choices=CooperationEntry.Kind.choices, label="Kind", widget=forms.CheckboxSelectMultiple
     )
-    area = slug_choice("areas", Area.objects.order_by("category", "name"), "Area or theme")
-    programme = slug_choice("programmes", Programme.objects.order_by("name"), "Programme, fund or body")
-    beneficiary = slug_choice("beneficiaries", Place.objects.order_by("name"), "Beneficiary country")
+    area = SlugsFilter("areas", "Area or theme")
+    programme = SlugsFilter("programmes", "Programme, fund or body")
+    beneficiary = SlugsFilter("beneficiaries", "Beneficiary country")
     year_from = YearFilter(label="From year", method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR)
     year_to = YearFilter(label="To year", method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR)
     sort = django_filters.ChoiceFilter(
@@ -112,8 +115,19 @@ class CooperationEntryFilter(django_filters.FilterSet):
         "beneficiary": ("beneficiaries__slug", "beneficiaries__name"),
     }
 
+    # The records each slug facet chooses from, and the field they are listed by (then by name).
+    FACET_RECORDS = {
+        "partner": (Partner, "name"),
+        "area": (Area, "category"),
+        "programme": (Programme, "name"),
+        "beneficiary": (Place, "name"),
+    }
+
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
+        self.options = self.facet_options()
+        for name in self.FACET_RECORDS:
+            self.filters[name].extra["choices"] = self.options[name]
         for name in ("year_from", "year_to"):
             self.filters[name].field.widget.attrs.update(inputmode="numeric", min=MIN_YEAR, max=MAX_YEAR)
         self.form.fields["q"].widget = forms.TextInput(
@@ -138,15 +152,18 @@ class CooperationEntryFilter(django_filters.FilterSet):
         return queryset
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
+        return self._filtered(queryset).order_by(*self.ordering)
+
+    def _filtered(self, queryset, without=None):
+        """The entries matching every valid filter (but ``without``), from the values already validated."""
+        data = self.cleaned_data
+        for name, value in data.items():
+            if name != without:
+                queryset = self.filters[name].filter(queryset, value)
         year_from, year_to = data.get("year_from"), data.get("year_to")
         if year_from or year_to:
             queryset = queryset.overlapping_years(year_from, year_to)
-        # Relations can match one entry several times (two chosen areas): each entry once.
-        if any(data.get(name) for name in ("area", "programme", "beneficiary")):
-            queryset = queryset.distinct()
-        return queryset.order_by(*self.ordering)
+        return queryset
 
     @property
     def ordering(self):
@@ -163,19 +180,48 @@ class CooperationEntryFilter(django_filters.FilterSet):
         """Whether any filter is in use: such permutations are not for search engines."""
         return bool(self.data) and any(self.data.get(name) for name in self.filters if name != "sort")
 
+    @property
+    def cleaned_data(self):
+        """The valid filters' values (an invalid one is left out and reported by the form)."""
+        self.errors  # noqa: B018 - validate first
+        return getattr(self.form, "cleaned_data", {})
+
     def facet_counts(self):
         """For each option of each facet, how many entries it would give with the other filters kept.
 
-        One aggregate query per facet, whatever the number of entries or options.
+        One query for every facet together (a UNION ALL of one aggregate per facet), whatever the
+        number of entries or options.
         """
-        counts = {}
-        for facet, (field, _label) in self.FACETS.items():
-            others = type(self)(self._data_without(facet), queryset=self.queryset)
-            queryset = others.qs.order_by().values(field).annotate(n=Count("pk", distinct=True))
-            counts[facet] = {row[field]: row["n"] for row in queryset if row[field] is not None}
+        per_facet = [
+            self._filtered(self.queryset.all(), without=facet)
+            .order_by()
+            .values(facet_name=Value(facet, output_field=CharField()), value=F(field))
+            # Each row is one entry, or one (entry, related record) pair: a plain count is exact.
+            .annotate(n=Count("pk"))
+            for facet, (field, _label) in self.FACETS.items()
+        ]
+        counts = {facet: {} for facet in self.FACETS}
+        for row in per_facet[0].union(*per_facet[1:], all=True):
+            if row["value"] is not None:
+                counts[row["facet_name"]][str(row["value"])] = row["n"]
         return counts
 
-    def _data_without(self, facet):
-        data = self.data.copy()
-        data.pop(facet, None)
-        return data
+    def total(self, counts):
+        """How many entries match, read from the kind facet (every entry has exactly one kind)."""
+        chosen = set(self.cleaned_data.get("kind") or [])
+        return sum(n for kind, n in counts["kind"].items() if not chosen or kind in chosen)
+
+    def facet_options(self):
+        """Every option of each facet, in the order readers expect, in one query (a UNION ALL)."""
+        per_model = [
+            model.objects.order_by()
+            .values(facet_name=Value(facet, output_field=CharField()), value=F("slug"), label=F("name"))
+            .annotate(sort_key=F(ordering))
+            for facet, (model, ordering) in self.FACET_RECORDS.items()
+        ]
+        options = {facet: [] for facet in self.FACETS}
+        rows = sorted(per_model[0].union(*per_model[1:], all=True), key=lambda r: (r["sort_key"], r["label"]))
+        for row in rows:
+            options[row["facet_name"]].append((row["value"], row["label"]))
+        options["kind"] = list(CooperationEntry.Kind.choices)
+        return options

@@ -22,7 +22,7 @@ import datetime
 import hashlib
 import json
 from collections import Counter, defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -56,6 +56,22 @@ class FixtureError(Exception):
         count = len(self.problems)
         heading = f"{count} problem{'s' if count != 1 else ''} in the fixtures; nothing was loaded:"
         return "\n".join([heading, *(f"  - {problem}" for problem in self.problems)])
+
+
+class LoadFailed(Exception):
+    """An error that is not the fixtures' fault (the database, the disk, a bug) stopped the load; nothing was written."""
+
+    def __init__(self, stage, error):
+        self.stage = stage
+        self.error = error
+        super().__init__(str(self))
+
+    def __str__(self):
+        detail = f"{type(self.error).__name__}: {self.error}".strip().rstrip(":")
+        return (
+            f"The load failed while {self.stage or 'starting'}, and was rolled back; nothing was loaded "
+            f"(the database is as it was):\n  - {detail}"
+        )
 
 
 @dataclass
@@ -467,6 +483,20 @@ class FixtureLoader:
         # ``progress`` wraps an iterable of records, e.g. with a progress bar.
         self.progress = progress or (lambda records, total: records)
         self.problems = []
+        # What the load is doing, to name it if it fails: “loading japan.yaml: entries[3] (slug “…”)”.
+        self.stage = None
+        # Files written during the load (a placeholder photo), removed again if the load is rolled back.
+        self.new_files = []
+
+    def discard_on_rollback(self, field_file):
+        """Remember a file just written, to delete it if the load fails or is a dry run."""
+        self.new_files.append((field_file.storage, field_file.name))
+
+    def _remove_new_files(self):
+        while self.new_files:
+            storage, name = self.new_files.pop()
+            with suppress(OSError):  # already gone, or unwritable: nothing more to undo
+                storage.delete(name)
 
     def load(self, paths):
         files = find_fixture_files(paths)
@@ -481,17 +511,36 @@ class FixtureLoader:
             raise FixtureError(problems)
 
         report = Report(dry_run=self.dry_run, files=files)
-        with transaction.atomic():
-            with deferred_search_indexing() as changed:
-                self._load_records(records, report)
-            if self.problems:
-                transaction.set_rollback(True)
-                raise FixtureError(self.problems)
-            if self.dry_run:
-                transaction.set_rollback(True)
-            else:
-                for instance in changed.values():
-                    search_index.insert_or_update_object(instance)
+        self.stage = "starting"
+        try:
+            with transaction.atomic():
+                with deferred_search_indexing() as changed:
+                    self._load_records(records, report)
+                if self.problems:
+                    transaction.set_rollback(True)
+                    raise FixtureError(self.problems)
+                if self.dry_run:
+                    transaction.set_rollback(True)
+                else:
+                    self.stage = "indexing the loaded records for search"
+                    for instance in changed.values():
+                        search_index.insert_or_update_object(instance)
+                self.stage = "committing the load"
+        except FixtureError:
+            self._remove_new_files()
+            raise
+        except Exception as error:
+            # The transaction is rolled back; so are the files it wrote.
+            self._remove_new_files()
+            raise LoadFailed(self.stage, error) from error
+        except BaseException:  # KeyboardInterrupt, SystemExit: rolled back too; the caller says so
+            self._remove_new_files()
+            raise
+        if self.dry_run:
+            self._remove_new_files()
+        else:
+            self.new_files.clear()
+        self.stage = None
         return report
 
     @staticmethod
@@ -526,10 +575,12 @@ class FixtureLoader:
             ordered += pages.in_tree_order(by_section["pages"])
         self.pages_section = PAGES_SECTION
         for record in self.progress(ordered, len(ordered)):
+            self.stage = f"loading {record.where()}"
             if record.section == "pages":
                 pages.load(record)
             else:
                 self._load_record(SECTIONS_BY_NAME[record.section], record, report)
+        self.stage = "setting up the editorial roles and workflow"
         report.roles_created = ensure_editorial_roles()
 
     def _existing(self, section):

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.text import slugify
 
@@ -73,14 +74,15 @@ def entry_filter(request, record_page):
 def record(request, record_page):
     filterset = entry_filter(request, record_page)
     entries = filterset.qs.select_related("partner").prefetch_related(*SHOWN_RELATIONS)
-    paginator = Paginator(entries, PER_PAGE)
+    counts = filterset.facet_counts()
+    paginator = CountedPaginator(entries, PER_PAGE, count=filterset.total(counts))
     number, page_notice = page_number(request.GET.get("page"), paginator)
     query = request.GET.copy()
     query.pop("page", None)
     context = record_page.get_context(request)
     context.update(
         filterset=filterset,
-        facets=facet_groups(filterset),
+        facets=facet_groups(filterset, counts),
         page_obj=paginator.page(number),
         page_links=paginator.get_elided_page_range(number, on_each_side=2, on_ends=1),
         filter_errors=filter_errors(filterset),
@@ -90,6 +92,18 @@ def record(request, record_page):
         record_url=record_page.url,
     )
     return TemplateResponse(request, "partnership/record.html", context)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many entries there are (the facet counts know it), saving a COUNT query."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self):
+        return self.known_count
 
 
 def page_number(value, paginator):
@@ -118,19 +132,22 @@ def filter_errors(filterset):
     ]
 
 
-def facet_groups(filterset):
+def facet_groups(filterset, counts):
     """Each facet's options with how many entries each would give, for the template to list."""
-    counts = filterset.facet_counts()
+    options_by_facet = filterset.options
     groups = []
     for name in filterset.FACETS:
         field = filterset.form.fields[name]
         chosen = set(filterset.data.getlist(name)) if filterset.data else set()
         options = [
-            {"value": str(value), "label": label, "count": counts[name].get(str(value), 0)}
-            for value, label in field.choices
+            {
+                "value": str(value),
+                "label": label,
+                "count": counts[name].get(str(value), 0),
+                "checked": str(value) in chosen,
+            }
+            for value, label in options_by_facet[name]
         ]
-        for option in options:
-            option["checked"] = option["value"] in chosen
         groups.append(
             {
                 "name": name,
@@ -155,7 +172,7 @@ def entry_detail(request, record_page, slug):
 
 def entry_context(entry, record_url):
     """What the entry page shows, also used by the admin's preview of an entry."""
-    partner_page = entry.partner.pages.live().only("url_path", "title").first() if entry.partner_id else None
+    partner_page = entry.partner.pages.live().only("url_path", "title", "partner").first() if entry.partner_id else None
     related = (
         CooperationEntry.objects.public()
         .filter(partner_id=entry.partner_id, locale_id=entry.locale_id)
@@ -190,7 +207,8 @@ def invalid_filters_response(filterset, as_json=False):
 
 
 def exported_entries(filterset):
-    queryset = filterset.qs.select_related("partner", "source").prefetch_related(*ALL_RELATIONS)
+    # The source's full text is not exported: leave it in the database, not in every row.
+    queryset = filterset.qs.select_related("partner", "source").defer("source__text").prefetch_related(*ALL_RELATIONS)
     return queryset.iterator(chunk_size=EXPORT_BATCH)
 
 

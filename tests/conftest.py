@@ -43,3 +43,15 @@ def fixture_copy(tmp_path):
     target = tmp_path / "fixtures"
     shutil.copytree(FIXTURES_DIR, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: this run's keys only (Redis in CI is shared with others)."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+    yield

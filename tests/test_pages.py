@@ -461,18 +461,6 @@ def test_query_counts_do_not_grow_with_entries(client, loaded, django_assert_num
         assert "Generated entry 999" in response.content.decode()
 
 
-def test_the_japan_page_query_count_is_pinned(client, loaded, django_assert_num_queries):
-    client.get("/partners/japan/")
-    # 1 the site for the request; 2 the active locale;
-    # 3-7 Wagtail's routing: the root page and one query per level down to the specific PartnerPage;
-    # 8-9 view restrictions on the page and its ancestors;
-    # 10 the partner with its framework; 11 its live entries; 12-14 their areas, programmes and places;
-    # 15 the record page's URL, for links to entries; 16 the areas the entry blocks filter on;
-    # 17 the breadcrumbs' ancestors; 18 the photo (its renditions come from Wagtail's rendition cache).
-    with django_assert_num_queries(18):
-        client.get("/partners/japan/")
-
-
 def test_headings_with_the_same_text_get_distinct_anchors(client, loaded):
     page = PartnerPage.objects.get()
     page.body = [

@@ -46,18 +46,32 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # django-csp's middleware, with the admin's own policy (cms/security.py).
+    "cms.security.ContentSecurityPolicyMiddleware",
+    # The database out of reach, in a view or in a middleware below: a plain 503 (cms/resilience.py).
+    "cms.resilience.DatabaseUnavailableMiddleware",
+    # Over-long addresses (414) and numbers too large for the database (400) (cms/bad_requests.py).
+    "cms.bad_requests.BadRequestMiddleware",
+    # Headers on every answer, cached or not, so before the page cache.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous pages from the shared cache, before anything that needs the database.
+    "cms.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Turns a locked-out login into the lockout page; django-axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -91,6 +105,31 @@ DATABASES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: Redis from REDIS_URL (shared by every app server and command), else memory local to
+# one process. Whole public pages are cached only in a shared cache (see cms/cache.py): a
+# per-process cache would not hear of a publication made by another process.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "partnership"),
+            "OPTIONS": {
+                # A cache that is down slows pages, it must not break them.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600" if REDIS_URL else "0"))
+# Only `make bench` sets this: it adds /_bench/minimal/, a view that does nothing, to compare with.
+BENCHMARK_MINIMAL_VIEW = os.environ.get("BENCHMARK_MINIMAL_VIEW") == "1"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -138,7 +177,75 @@ if os.environ.get("WAGTAILAPI_BASE_URL"):
     WAGTAILAPI_BASE_URL = os.environ["WAGTAILAPI_BASE_URL"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Documents go through Wagtail's view (its privacy checks, a `default-src 'none'` policy, nosniff);
+# only PDFs open in the browser, everything else downloads as an attachment.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
+# Images: raster formats only (no SVG, which can carry scripts), checked against their content.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000  # e.g. 8000 × 5000, counting every frame of an animation
+
+# --- Security: headers on every response, login throttling, request size ---------------------------
+# Every environment sends these; HSTS, secure cookies and the HTTPS redirect are in production.py.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # the admin's own responses get SAMEORIGIN: it frames its previews
+PERMISSIONS_POLICY = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
+# The public site: nothing inline, nothing from elsewhere, and no nonce, so that whole pages can be
+# cached. Served by cms.security.ContentSecurityPolicyMiddleware (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The Wagtail admin (and the previews it shows in a frame) needs inline scripts and styles, Gravatar
+# avatars, blob: image previews of uploads and Wagtail's release check.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", "https://www.gravatar.com"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", "https://releases.wagtail.org"],
+        "frame-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
+# Failed logins (django-axes): 5 wrong passwords for one username from one address lock that pair
+# out for 15 minutes (each further try restarts the wait); the page says so, with HTTP 429.
+AUTHENTICATION_BACKENDS = [
+    "cms.security.LoginThrottleBackend",  # axes' AxesStandaloneBackend: refuses a locked-out pair
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "cms.security.lockout_response"
+AXES_ENABLE_ADMIN = False  # no django.contrib.admin here
+# Request bodies held in memory (uploaded files are limited by WAGTAIL*_MAX_UPLOAD_SIZE above; the
+# proxy in front should cap whole requests a little above that).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MiB of form fields, Django's default, stated
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads are streamed to a temporary file
 
 # Where load_fixtures looks when it is given no path.
 PARTNERSHIP_FIXTURES_DIR = BASE_DIR / "fixtures"

@@ -24,3 +24,10 @@ else:
     MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="partnership-test-media-"))
     atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 SERVE_MEDIA = True
+
+# The page cache is switched on by the tests that test it (tests/test_cache.py), so that every
+# other test reads what it has just written. With REDIS_URL set (CI), this run's keys get their
+# own prefix, never mixing with a server or another run on the same Redis.
+PAGE_CACHE_SECONDS = 0
+if REDIS_URL:  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = f"partnership-test-{secrets.token_hex(4)}"  # noqa: F405

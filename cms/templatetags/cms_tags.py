@@ -5,6 +5,6 @@ register = template.Library()
 
 @register.inclusion_tag("cms/includes/breadcrumbs.html", takes_context=True)
 def breadcrumbs(context, page):
-    """The trail from the home page to ``page`` (one query)."""
-    ancestors = page.get_ancestors().filter(depth__gte=2).specific(defer=True) if page.depth > 2 else []
+    """The trail from the home page to ``page`` (no query when the page was routed by HomePage.route)."""
+    ancestors = page.breadcrumb_ancestors()
     return {"ancestors": ancestors, "page": page, "request": context.get("request")}

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from partnership.loader import ALL_SECTIONS, FixtureError, FixtureLoader, display_path
+from partnership.loader import ALL_SECTIONS, FixtureError, FixtureLoader, LoadFailed, display_path
 
 # Below this many records a load takes well under a second: no progress bar.
 PROGRESS_THRESHOLD = 200
@@ -54,6 +54,14 @@ class Command(BaseCommand):
             report = loader.load(paths)
         except FixtureError as error:
             raise CommandError(str(error)) from None
+        except LoadFailed as error:
+            raise CommandError(str(error)) from error
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"Interrupted while {loader.stage or 'starting'}; the load was rolled back and nothing was loaded "
+                "(the database is as it was).",
+                returncode=130,
+            ) from None
         self.print_report(report, verbosity)
 
     def print_report(self, report, verbosity):

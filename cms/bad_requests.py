@@ -1,0 +1,45 @@
+"""Requests no page can answer well, refused with a plain 4xx naming the problem instead of failing deeper.
+
+- A query string longer than any of the site's links could make (MAX_QUERY_STRING): 414. Without
+  this, a 100,000-character parameter reaches Wagtail's API parser (RecursionError) or a database
+  search (an error): a 5xx for what is the client's mistake.
+- A number too large for the database (an id or an order of 10**30): SQLite and PostgreSQL
+  refuse it with OverflowError or a "value out of range" DataError. Django's forms and Wagtail's
+  API parse the number but do not bound it, so the error surfaces as the view runs: 400.
+"""
+
+import logging
+
+from django.db import DataError
+from django.http import HttpResponse
+
+MAX_QUERY_STRING = 8192  # what common web servers accept in a request line
+
+logger = logging.getLogger(__name__)
+
+
+def plain(status, message):
+    response = HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class BadRequestMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+            return plain(
+                414, f"The address is too long: its query string may hold at most {MAX_QUERY_STRING} characters."
+            )
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OverflowError) or (
+            isinstance(exception, DataError) and "out of range" in str(exception)
+        ):
+            logger.info("Refused a request with a number too large for the database: %s", request.get_full_path()[:200])
+            return plain(400, "A number in the request is too large.")
+        return None

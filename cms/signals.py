@@ -1,0 +1,30 @@
+"""What moves the content version on (see cms.cache): every change a reader could see."""
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move, published, unpublished
+
+from partnership.models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
+
+from .cache import content_changed
+
+# Shown on public pages but edited without publication (plain snippets, images, sites, redirects).
+SAVED_AND_SHOWN = (Area, Framework, Partner, Place, Programme, SourceDocument, Site, Redirect)
+
+
+def connect():
+    for signal in (page_published, page_unpublished, published, unpublished, post_page_move):
+        signal.connect(content_changed, dispatch_uid=f"content-changed-{id(signal)}")
+    for model in (*SAVED_AND_SHOWN, get_image_model()):
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"content-saved-{model.__name__}")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"content-deleted-{model.__name__}")
+    # Deleting a live page or entry removes it without an unpublish signal. Page deletions
+    # arrive once per concrete page class, so connect without a sender and filter.
+    post_delete.connect(_deleted, dispatch_uid="content-deleted-pages-and-entries")
+
+
+def _deleted(sender, instance, **kwargs):
+    if isinstance(instance, (Page, CooperationEntry)):
+        content_changed()

@@ -1,0 +1,244 @@
+"""generate_demo_data: counts, determinism, public like loaded entries, Japan untouched, refusals that
+change nothing, --replace and --delete, and a number of queries that does not grow with --entries."""
+
+import io
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import ModelLogEntry, Revision
+from wagtail.search.models import IndexEntry
+
+from cms.models import PartnerPage, PartnersIndexPage
+from partnership import demo_data
+from partnership.currencies import ISO_4217_CODES
+from partnership.models import CooperationEntry, Partner, SourceDocument
+
+from .conftest import database_snapshot
+
+pytestmark = pytest.mark.django_db
+
+SUMMARY = re.compile(
+    r"^Generated (\d+) demo partners, (\d+) partner pages and ([\d,]+) cooperation entries with seed (\d+)"
+    r"( \(replacing \d+ partners and [\d,]+ entries\))? in \d+\.\d s\.$"
+)
+
+
+def generate(*args):
+    out = io.StringIO()
+    call_command("generate_demo_data", *map(str, args), stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip()
+
+
+def demo_entries():
+    return CooperationEntry.objects.filter(source__slug=demo_data.DEMO_SOURCE_SLUG)
+
+
+def natural_data():
+    """Everything generated, without primary keys or the times rows were written."""
+
+    def slugs(relation):
+        return sorted(obj.slug for obj in relation.all())
+
+    entries = [
+        (
+            e.slug,
+            e.partner.slug,
+            e.kind,
+            e.title,
+            e.description,
+            e.start_date,
+            e.start_precision,
+            e.end_date,
+            e.end_precision,
+            e.ongoing,
+            e.period_end,
+            e.amount,
+            e.currency,
+            slugs(e.areas),
+            slugs(e.programmes),
+            slugs(e.places),
+            slugs(e.beneficiaries),
+            e.source_section,
+            e.source_quote,
+            e.source_order,
+            e.translation_key,
+            e.first_published_at,
+            e.live,
+        )
+        for e in demo_entries()
+        .select_related("partner")
+        .prefetch_related("areas", "programmes", "places", "beneficiaries")
+    ]
+    partners = [
+        (p.slug, p.name, p.iso_code, p.framework.slug, slugs(p.areas), p.translation_key)
+        for p in Partner.objects.filter(source__slug=demo_data.DEMO_SOURCE_SLUG).select_related("framework")
+    ]
+    pages = [
+        (
+            p.slug,
+            p.title,
+            p.lead,
+            p.translation_key,
+            list(p.highlights.raw_data),
+            list(p.body.raw_data),
+            p.first_published_at,
+        )
+        for p in PartnerPage.objects.filter(partner__source__slug=demo_data.DEMO_SOURCE_SLUG)
+    ]
+    return sorted(entries), sorted(partners), sorted(pages, key=lambda p: p[0])
+
+
+def japan_data():
+    return list(CooperationEntry.objects.filter(partner__slug="japan").order_by("slug").values())
+
+
+# --- What it generates -------------------------------------------------------------------------
+
+
+def test_generates_valid_public_entries_on_pages_record_and_api_and_leaves_japan_alone(client, loaded):
+    japan_before = japan_data()
+    output = generate("--partners", 3, "--entries", 90, "--seed", 5)
+    match = SUMMARY.match(output)
+    assert match, output
+    assert match.groups()[:4] == ("3", "3", "90", "5")
+    assert japan_data() == japan_before
+
+    # Counts, names, pages under /partners/, the labelled source.
+    partners = Partner.objects.filter(source__slug=demo_data.DEMO_SOURCE_SLUG).order_by("pk")
+    assert [p.name for p in partners] == ["Australia", "New Zealand", "Republic of Korea"]
+    entries = list(demo_entries().prefetch_related("areas"))
+    assert len(entries) == 90
+    assert {e.partner_id for e in entries} <= {p.pk for p in partners}
+    pages = PartnerPage.objects.live().child_of(PartnersIndexPage.objects.get()).filter(partner__in=partners)
+    assert sorted(p.url for p in pages) == [
+        "/partners/australia/",
+        "/partners/new-zealand/",
+        "/partners/republic-of-korea/",
+    ]
+    assert "demo data" in SourceDocument.objects.get(slug=demo_data.DEMO_SOURCE_SLUG).title.lower()
+
+    # Valid records, published as loaded ones are.
+    for entry in entries:
+        entry.full_clean()  # dates and precisions, the quote found in the demo document, the currency
+        assert entry.live and not entry.has_unpublished_changes and entry.first_published_at
+        assert entry.latest_revision_id == entry.live_revision_id is not None
+        assert entry.period_end == entry._derived_period_end()
+        assert entry.kind != "contribution" or entry.amount is None or entry.currency
+    for partner in partners:
+        partner.full_clean()
+    assert set(demo_data.CURRENCY_RATES) <= ISO_4217_CODES
+    assert set(CooperationEntry.objects.public().values_list("pk", flat=True)) >= {e.pk for e in entries}
+    assert len({e.kind for e in entries}) == 6
+    assert len({e.start_precision for e in entries}) >= 4
+
+    # Each revision is the entry as published, so the admin's history, compare and revert work.
+    entry = entries[0]
+    as_object = Revision.objects.get(pk=entry.live_revision_id).as_object()
+    assert (as_object.title, as_object.slug, as_object.source_quote) == (entry.title, entry.slug, entry.source_quote)
+    assert sorted(a.pk for a in as_object.areas.all()) == sorted(a.pk for a in entry.areas.all())
+    actions = ModelLogEntry.objects.filter(object_id=str(entry.pk), content_type__model="cooperationentry")
+    assert sorted(actions.values_list("action", flat=True)) == ["wagtail.edit", "wagtail.publish"]
+    # Indexed for search like loaded entries.
+    assert entry in CooperationEntry.objects.public().search(entry.title.split()[0])
+
+    # On the record, the entry's own page, the partner's page and the API.
+    partner = partners[0]
+    mine = demo_entries().filter(partner=partner)
+    themed = mine.filter(areas__category="theme").first()
+    response = client.get(f"/cooperation/?partner={partner.slug}")
+    assert response.status_code == 200
+    assert f"/cooperation/{themed.slug}/" in response.content.decode()
+    assert client.get(f"/cooperation/{themed.slug}/").status_code == 200
+    response = client.get(f"/partners/{partner.slug}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Relations with {partner.name}" in page
+    assert "generated demo data" in page
+    assert f"/cooperation/{themed.slug}/" in page
+    response = client.get(f"/api/v2/entries/?partner={partner.slug}&limit=100&fields=amount,currency,period")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["meta"]["total_count"] == mine.count()
+    assert {item["slug"] for item in data["items"]} == set(mine.values_list("slug", flat=True))
+
+
+# --- Determinism, replace, delete ---------------------------------------------------------------
+
+
+def test_same_seed_same_data_other_seed_different_and_refusal_without_replace(loaded):
+    before, search_rows_before = database_snapshot(), IndexEntry.objects.count()
+    generate("--partners", 3, "--entries", 50, "--seed", 7)
+    first = natural_data()
+    assert len(first[0]) == 50
+
+    snapshot = database_snapshot()
+    with pytest.raises(CommandError, match="already exists.*--replace"):
+        generate("--partners", 3, "--entries", 50, "--seed", 7)
+    assert database_snapshot() == snapshot
+
+    output = generate("--partners", 3, "--entries", 50, "--seed", 7, "--replace")
+    assert "replacing 3 partners and 50 entries" in output
+    assert natural_data() == first
+    assert demo_entries().count() == 50
+
+    generate("--partners", 3, "--entries", 50, "--seed", 8, "--replace")
+    other = natural_data()
+    assert other[0] != first[0]
+    assert [e[0] for e in other[0]] != [e[0] for e in first[0]]
+
+    # --delete leaves the database as it was before any demo data (search rows included).
+    demo_keys = [str(pk) for pk in demo_entries().values_list("pk", flat=True)]
+    assert generate("--delete") == "Deleted the demo data: 3 partners (with their pages), 50 entries."
+    assert database_snapshot() == before
+    assert CooperationEntry.objects.count() == 24
+    assert IndexEntry.objects.count() == search_rows_before
+    assert not IndexEntry.objects.filter(object_id__in=demo_keys, content_type__model="cooperationentry").exists()
+    assert generate("--delete") == "No demo data to delete."
+
+
+# --- Refusals -------------------------------------------------------------------------------------
+
+
+def test_refuses_without_the_fixtures(db):
+    before = database_snapshot()
+    with pytest.raises(CommandError, match="fixtures are not loaded.*load_fixtures"):
+        generate("--partners", 2, "--entries", 10)
+    assert database_snapshot() == before
+
+
+def test_refuses_bad_arguments_and_changes_nothing(db):
+    before = database_snapshot()
+    for args, message in [
+        (("--partners", 0), "--partners must be a whole number from 1 to 200"),
+        (("--partners", -3), "--partners must be"),
+        (("--partners", 201), "--partners must be"),
+        (("--entries", 0), "--entries must be a whole number from 1 to 200,000"),
+        (("--entries", -1), "--entries must be"),
+        (("--entries", 200_001), "--entries must be"),
+        (("--seed", -1), "--seed must be"),
+        (("--entries", "many"), "invalid int value"),
+        (("--replace", "--delete"), "not allowed with"),
+    ]:
+        with pytest.raises(CommandError, match=message):
+            generate(*args)
+    assert database_snapshot() == before
+
+
+# --- Cost -----------------------------------------------------------------------------------------
+
+
+def test_the_number_of_queries_does_not_grow_with_the_entries(loaded):
+    counts = {}
+    for entries in (50, 400):
+        with CaptureQueriesContext(connection) as queries:
+            generate("--partners", 2, "--entries", entries, "--seed", 1)
+        counts[entries] = len(queries)
+        generate("--delete")
+    # Only the number of INSERT batches grows (SQLite caps a statement at 999 parameters, so a batch
+    # of entries holds a few dozen rows; 229 against 259 queries when written): far less than one
+    # query per entry. On PostgreSQL a batch is 1,000 rows and both counts are the same.
+    assert counts[400] - counts[50] <= (400 - 50) // 8, counts
+    assert counts[50] < 400, counts
