@@ -338,6 +338,7 @@ def main():
         default="sqlite,postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite",
         help="which databases to run on (default: sqlite, and postgresql when DATABASE_URL names one)",
     )
+    parser.add_argument("--no-load", action="store_true", help="skip the load test (bench/load.py)")
     parser.add_argument(
         "--sizes",
         default=",".join(str(entries) for _, entries in SIZES),
@@ -359,6 +360,14 @@ def main():
         print(f"== {kind}", file=sys.stderr, flush=True)
         bench_database(kind, os.environ.get("DATABASE_URL") if kind == "postgresql" else None, report, sizes)
     table = markdown(report)
+    if not options.no_load:
+        print("== load test (60 s, 32 connections)", file=sys.stderr, flush=True)
+        sys.path.insert(0, str(PROJECT_DIR / "bench"))
+        import load
+
+        figures = load.run_load(seconds=load.MAX_SECONDS, connections=load.MAX_CONNECTIONS)
+        report["load"] = figures
+        table += "\n" + load.markdown(figures)
     print(table)
     if options.write:
         (PROJECT_DIR / "bench" / "RESULTS.md").write_text(table + "\n", encoding="utf-8")

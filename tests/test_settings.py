@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 
@@ -67,3 +68,45 @@ def test_no_secret_is_written_in_the_repository():
         for line in module.read_text().splitlines():
             if line.strip().startswith("SECRET_KEY ="):
                 assert "environ" in line or "secrets." in line or "_required" in line, (module, line)
+
+
+def test_check_deploy_is_clean_with_the_documented_environment():
+    """`manage.py check --deploy` under the production settings, with the variables the README lists."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="partners.example.org",
+        DATABASE_URL="postgres://cms@db.internal:5432/partnership",
+        REDIS_URL="redis://cache.internal:6379/0",
+        CSRF_TRUSTED_ORIGINS="https://partners.example.org",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_caches_pages_in_redis_only_when_it_is_given():
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps([settings.CACHES['default']['BACKEND'], settings.PAGE_CACHE_SECONDS]))"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PAGE_CACHE_SECONDS"}}
+    base.update(DJANGO_SETTINGS_MODULE="cms.settings.production", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.org")
+    with_redis = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_DIR,
+        env={**base, "REDIS_URL": "redis://cache:6379/0"},
+        capture_output=True,
+        text=True,
+    )
+    without = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, env=base, capture_output=True, text=True)
+    assert json.loads(with_redis.stdout) == ["django_redis.cache.RedisCache", 3600]
+    # Without a shared cache, a page cached by one process could outlive a publication made by another.
+    assert json.loads(without.stdout) == ["django.core.cache.backends.locmem.LocMemCache", 0]
