@@ -67,10 +67,17 @@ def is_cacheable_request(request):
     )
 
 
+# Request headers a stored response may vary on: the key holds Accept, and only requests without
+# cookies are served from the cache; the language comes from the path.
+VARY_ALLOWED = {"accept", "cookie", "accept-language"}
+
+
 def is_cacheable_response(response):
     cache_control = response.get("Cache-Control", "")
+    varies = {part.strip().lower() for part in response.get("Vary", "").split(",") if part.strip()}
     return (
         response.status_code == 200
+        and varies <= VARY_ALLOWED
         and not response.streaming
         and not response.cookies
         and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
@@ -80,7 +87,8 @@ def is_cacheable_response(response):
 def cache_key(request, version):
     # The host matters (several Sites), the full path with its query string matters (filters), and
     # HEAD is answered from the GET's entry.
-    location = f"{request.get_host()}{request.get_full_path()}"
+    # The scheme too (absolute links differ), and Accept, which the API's format depends on.
+    location = f"{request.scheme}://{request.get_host()}{request.get_full_path()} {request.META.get('HTTP_ACCEPT', '')}"
     return f"partnership:page:{version}:{hashlib.sha256(location.encode()).hexdigest()}"
 
 

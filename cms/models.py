@@ -37,9 +37,13 @@ class SitePage(FixtureTracked, Page):
         restricted, so an open page costs no query; otherwise one query instead of Wagtail's two
         (an ancestor's path is a prefix of ours).
         """
-        if self.alias_of_id:
-            return super().get_view_restrictions()  # aliases take their source page's restrictions
-        if getattr(self, "path_is_unrestricted", False):
+        routed = hasattr(self, "path_is_unrestricted")
+        if self.alias_of_id or (routed and self.path_has_alias) or (not routed and self.depth > 2):
+            # An alias on the path (aliases take their source page's restrictions), or a page not
+            # routed by HomePage.route whose ancestors are unknown: Wagtail's own check. (The home
+            # page's only ancestor is the tree's root, never an alias.)
+            return super().get_view_restrictions()
+        if routed and self.path_is_unrestricted:
             return PageViewRestriction.objects.none()
         paths = [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
         return PageViewRestriction.objects.filter(page__path__in=paths)
@@ -71,6 +75,10 @@ class IntroPage(SitePage):
         abstract = True
 
 
+# Deeper than any URL of the site (home › partners › partner › a routable page's own routes).
+MAX_URL_DEPTH = 12
+
+
 def live_partner_pages():
     return PartnerPage.objects.live().public().select_related("partner__framework")
 
@@ -91,6 +99,8 @@ class HomePage(IntroPage):
         """
         if not path_components:
             return super().route(request, path_components)
+        if len(path_components) > MAX_URL_DEPTH:
+            raise Http404
         prefixes = [f"{self.url_path}{'/'.join(path_components[:n])}/" for n in range(1, len(path_components) + 1)]
         own_and_ancestor_paths = [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
         pages = list(
@@ -111,6 +121,7 @@ class HomePage(IntroPage):
         page = page_class.objects.select_related(*getattr(page_class, "served_with", ())).get(pk=found.pk)
         page.routed_ancestors = [self, *chain[:-1]]
         page.path_is_unrestricted = not any(ancestor.restricted for ancestor in pages)
+        page.path_has_alias = any(ancestor.alias_of_id for ancestor in pages)
         return page.route(request, path_components[len(chain) :])
 
     def get_context(self, request, *args, **kwargs):

@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import PageViewRestriction, Site, get_page_models
 from wagtail.signals import page_published, page_unpublished, post_page_move, published, unpublished
 
 from partnership.models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
@@ -11,7 +11,8 @@ from partnership.models import Area, CooperationEntry, Framework, Partner, Place
 from .cache import content_changed
 
 # Shown on public pages but edited without publication (plain snippets, images, sites, redirects).
-SAVED_AND_SHOWN = (Area, Framework, Partner, Place, Programme, SourceDocument, Site, Redirect)
+# Making a page private (or public again) is a saved restriction, not a publication.
+SAVED_AND_SHOWN = (Area, Framework, Partner, Place, Programme, SourceDocument, Site, Redirect, PageViewRestriction)
 
 
 def connect():
@@ -20,11 +21,7 @@ def connect():
     for model in (*SAVED_AND_SHOWN, get_image_model()):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"content-saved-{model.__name__}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"content-deleted-{model.__name__}")
-    # Deleting a live page or entry removes it without an unpublish signal. Page deletions
-    # arrive once per concrete page class, so connect without a sender and filter.
-    post_delete.connect(_deleted, dispatch_uid="content-deleted-pages-and-entries")
-
-
-def _deleted(sender, instance, **kwargs):
-    if isinstance(instance, (Page, CooperationEntry)):
-        content_changed()
+    # Deleting a live page or entry removes it without an unpublish signal. Connected per model
+    # (every page class, entries), not for all senders, so other models keep Django's fast deletes.
+    for model in (*get_page_models(), CooperationEntry):
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"content-deleted-{model._meta.label}")

@@ -38,6 +38,8 @@ from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.models import DraftStateMixin, Locale, RevisionMixin
 from wagtail.search import index as search_index
 
+from cms.cache import content_changed
+
 from .dates import FuzzyDate, InvalidFuzzyDate
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 from .roles import ensure_editorial_roles
@@ -659,9 +661,13 @@ class FixtureLoader:
         if action in ("unchanged", "kept") and "source_order" in scalars:
             # A fact's place in its document is structure, not content: follow it without a new revision
             # (an entry inserted above others does not republish them all).
-            section.model.objects.filter(pk=instance.pk).exclude(source_order=scalars["source_order"]).update(
-                source_order=scalars["source_order"]
+            moved = (
+                section.model.objects.filter(pk=instance.pk)
+                .exclude(source_order=scalars["source_order"])
+                .update(source_order=scalars["source_order"])
             )
+            if moved:
+                content_changed()  # an update() sends no signal: cached pages must still show the new order
 
     @staticmethod
     def _save(instance, relations):

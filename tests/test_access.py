@@ -760,3 +760,23 @@ def test_no_view_that_changes_state_is_csrf_exempt():
         if getattr(callback, "csrf_exempt", False) and not read_only(callback)
     ]
     assert posting == ["admin/api/main/^pages/<int:pk>/action/<str:action_name>/"]
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.1"),  # no proxy trusted: the header is the client's own claim
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),  # the left part was written by the client
+        (2, "198.51.100.7, 203.0.113.9", "198.51.100.7"),
+        (2, "203.0.113.9", "10.0.0.1"),  # fewer entries than proxies: not to be trusted
+    ],
+)
+def test_the_login_throttle_counts_the_client_behind_trusted_proxies(settings, proxies, forwarded, expected):
+    from django.test import RequestFactory
+
+    from cms.security import client_ip_address
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().post("/admin/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip_address(request) == expected

@@ -6,14 +6,16 @@ transaction commits, so changes run inside django_capture_on_commit_callbacks(ex
 """
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from wagtail.models import PageViewRestriction
 
-from cms.cache import cache_key, content_version, is_cacheable_response
+from cms.cache import cache_key, content_version, is_cacheable_request, is_cacheable_response
 from cms.models import PartnerPage
 from partnership.models import Area, CooperationEntry
 
@@ -120,8 +122,9 @@ def test_a_draft_is_not_shown_and_does_not_empty_the_cache_needlessly(
     with django_capture_on_commit_callbacks(execute=True):
         entry.title = "A draft title nobody may read"
         entry.save_revision()
-    response = client.get("/partners/japan/")
+    response, queries = queries_for(client, "/partners/japan/")
     assert "A draft title nobody may read" not in response.content.decode()
+    assert queries == 0, "saving a draft threw the cached pages away"
 
 
 @pytest.mark.parametrize("how", ["unpublish", "delete"])
@@ -217,8 +220,9 @@ def test_streamed_exports_are_not_cached_but_stay_correct(
         lambda: HttpResponse("private", headers={"Cache-Control": "private"}),
         lambda: HttpResponse("not found", status=404),
         lambda: StreamingHttpResponse(iter([b"a", b"b"])),
+        lambda: HttpResponse("negotiated", headers={"Vary": "User-Agent"}),
     ],
-    ids=["sets a cookie", "private", "404", "streamed"],
+    ids=["sets a cookie", "private", "404", "streamed", "varies on a header the key does not hold"],
 )
 def test_what_may_not_be_stored_is_not(make_response):
     assert not is_cacheable_response(make_response())
@@ -229,3 +233,37 @@ def _response_with_cookie():
     response = HttpResponse("with a cookie")
     response.set_cookie("csrftoken", "x")
     return response
+
+
+def test_admin_urls_and_editors_requests_are_never_looked_up_or_stored():
+    factory = RequestFactory()
+    assert is_cacheable_request(factory.get("/partners/japan/"))
+    assert not is_cacheable_request(factory.get("/admin/snippets/partnership/cooperationentry/preview/1/"))
+    assert not is_cacheable_request(factory.get("/admin/login/"))
+    editor = factory.get("/partners/japan/")
+    editor.COOKIES[settings.SESSION_COOKIE_NAME] = "a-session"
+    assert not is_cacheable_request(editor)
+    assert not is_cacheable_request(factory.post("/partners/japan/"))
+
+
+def test_making_a_page_private_takes_it_out_of_the_cache_at_once(
+    client, page_cache, django_capture_on_commit_callbacks
+):
+    assert client.get("/partners/japan/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        PageViewRestriction.objects.create(
+            page=PartnerPage.objects.get(slug="japan"), restriction_type=PageViewRestriction.LOGIN
+        )
+    response = client.get("/partners/japan/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_the_scheme_and_the_accepted_format_are_part_of_the_key():
+    factory = RequestFactory()
+    plain = cache_key(factory.get("/cooperation/"), 1)
+    assert cache_key(factory.get("/cooperation/", secure=True), 1) != plain
+    assert cache_key(factory.get("/cooperation/", HTTP_ACCEPT="application/json"), 1) != plain
+    assert cache_key(factory.get("/cooperation/?area=x"), 1) != plain
+    assert cache_key(factory.get("/cooperation/", HTTP_HOST="localhost"), 1) != plain
+    assert cache_key(factory.get("/cooperation/"), 2) != plain

@@ -38,9 +38,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Behind reverse proxies, set TRUSTED_PROXY_COUNT to how many there are, so that the login
 # throttle counts failures per client address from X-Forwarded-For, not per proxy.
-if TRUSTED_PROXY_COUNT := int(os.environ.get("TRUSTED_PROXY_COUNT", "0")):
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "cms.security.client_ip_address"
 
 # Static files from the app server itself (right after the security headers are set),
 # compressed, with hashed names cached for a year.
