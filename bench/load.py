@@ -16,7 +16,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +25,9 @@ from pathlib import Path
 
 import psutil
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import PROJECT_DIR, gunicorn  # noqa: E402
+
 WORK_DIR = PROJECT_DIR / "var" / "bench"
 PYTHON = sys.executable
 MAX_SECONDS = 60
@@ -67,12 +68,6 @@ while time.monotonic() < deadline:
     time.sleep(0.5)
 print(published)
 """
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def environment(database_url, prefix):
@@ -166,25 +161,8 @@ def run_load(seconds=30, connections=16, database_url=None, entries=1000):
     env = environment(database_url, prefix=f"load-{token}")
     try:
         prepare(database_url, env, entries)
-        port = free_port()
-        server = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "cms.wsgi", "--bind", f"127.0.0.1:{port}"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("gunicorn did not start") from None
-                    time.sleep(0.2)
+        with gunicorn(env) as server:
+            port = server.port
             watched = psutil.Process(server.pid)
             # Warm every URL once, so memory is measured from a running site, not a cold one.
             Load(port, 1, 0).worker(0, time.monotonic() + 3)
@@ -212,9 +190,6 @@ def run_load(seconds=30, connections=16, database_url=None, entries=1000):
             connection.request("GET", f"/cooperation/{EDITED_ENTRY}/", headers={"Host": "127.0.0.1"})
             shows_last_publication = last_edit in connection.getresponse().read().decode()
             connection.close()
-        finally:
-            server.terminate()
-            server_err = server.communicate(timeout=30)[1]
     finally:
         if sqlite_file:
             sqlite_file.unlink(missing_ok=True)
@@ -240,7 +215,6 @@ def run_load(seconds=30, connections=16, database_url=None, entries=1000):
             "at_end": round(samples[-1], 1) if samples else None,
             "max": round(max(samples), 1) if samples else None,
         },
-        "server_log_tail": server_err[-2000:],
     }
 
 

@@ -22,22 +22,21 @@ import platform
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import PROJECT_DIR, WORKERS, gunicorn  # noqa: E402
+
 WORK_DIR = PROJECT_DIR / "var" / "bench"
 PYTHON = sys.executable
 SIZES = [("document", 0), ("1,000 entries", 1_000), ("10,000 entries", 10_000)]
 DEMO_PARTNERS = 40
 SEED = 2026
-WORKERS = 2
 WRK_CONNECTIONS = 8
 WRK_SECONDS = 3
 MINIMAL_URL = "/_bench/minimal/"
@@ -52,12 +51,6 @@ URLS = [
     ("CSV export", "/cooperation/export.csv"),
     ("API call", "/api/v2/entries/?partner=japan&limit=20"),
 ]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(args, env):
@@ -141,35 +134,6 @@ def environment(database, page_cache, prefix):
     return env
 
 
-@contextmanager
-def gunicorn(env):
-    port = free_port()
-    process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "cms.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)],
-        cwd=PROJECT_DIR,
-        env={**env, "GUNICORN_ACCESS_LOG": "/dev/null"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "gunicorn did not start: " + (process.stderr.read() if process.stderr else "")
-                    ) from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def requests_per_second(base, url):
     result = subprocess.run(
         ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "--latency", base + url],
@@ -232,7 +196,8 @@ def bench_database(kind, base_url, report, sizes):
             cached = measure(cached_env)
             throughput = {}
             for label, env_for_server in (("uncached", env), ("cached", cached_env)):
-                with gunicorn(env_for_server) as base:
+                with gunicorn(env_for_server, WORKERS) as server:
+                    base = server.url
                     minimal = requests_per_second(base, MINIMAL_URL)
                     throughput[label] = {"minimal": minimal}
                     for _, url in URLS:
