@@ -4,11 +4,19 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import PageViewRestriction, Site, get_page_models
-from wagtail.signals import page_published, page_unpublished, post_page_move, published, unpublished
+from wagtail.signals import (
+    page_published,
+    page_slug_changed,
+    page_unpublished,
+    post_page_move,
+    published,
+    unpublished,
+)
 
 from partnership.models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 
 from .cache import content_changed
+from .redirects import drop_dead_end_redirects
 
 # Shown on public pages but edited without publication (plain snippets, images, sites, redirects).
 # Making a page private (or public again) is a saved restriction, not a publication.
@@ -16,6 +24,10 @@ SAVED_AND_SHOWN = (Area, Framework, Partner, Place, Programme, SourceDocument, S
 
 
 def connect():
+    # Connected after Wagtail's own receivers (INSTALLED_APPS lists "cms" after wagtail.contrib.redirects),
+    # so that the redirects Wagtail has just made are there to check.
+    for signal in (page_slug_changed, post_page_move, page_unpublished):
+        signal.connect(drop_dead_end_redirects, dispatch_uid=f"dead-end-redirects-{id(signal)}")
     for signal in (page_published, page_unpublished, published, unpublished, post_page_move):
         signal.connect(content_changed, dispatch_uid=f"content-changed-{id(signal)}")
     for model in (*SAVED_AND_SHOWN, get_image_model()):

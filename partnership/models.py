@@ -8,7 +8,7 @@ so that a later load can tell an editor's correction from stale data.
 from decimal import Decimal
 
 from django.contrib.contenttypes.fields import GenericRelation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -99,7 +99,39 @@ class Provenance(models.Model):
         return errors
 
 
-class Translatable(TranslatableMixin, FixtureTracked):
+DUPLICATE_SLUG = "This slug is already used by another record in the same language; choose another."
+
+
+class SlugUniquePerLocale(models.Model):
+    """Reports a slug already used in the record's language as an error on the slug field, at the first save.
+
+    A model form leaves out of constraint checks every field it does not show, and ``locale`` is never
+    on the form, so Django skipped the (locale, slug) constraint and the database refused the row with
+    an IntegrityError (a 500), or, for a draft of a live entry (kept only as a revision), not at all.
+    Raises ValidationError ``{"slug": [DUPLICATE_SLUG]}``.
+    """
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None):
+        exclude = set(exclude or ())
+        if "slug" not in exclude and self.locale_id:
+            exclude.discard("locale")
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            non_field = errors.pop(NON_FIELD_ERRORS, [])
+            duplicate_slug = [e for e in non_field if DUPLICATE_SLUG in ValidationError(e).messages]
+            if duplicate_slug:
+                errors.setdefault("slug", []).append(DUPLICATE_SLUG)
+            if rest := [e for e in non_field if e not in duplicate_slug]:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from error
+
+
+class Translatable(SlugUniquePerLocale, TranslatableMixin, FixtureTracked):
     """A translatable record with a slug unique within its locale."""
 
     name = models.CharField(max_length=255)
@@ -117,7 +149,7 @@ def unique_slug_per_locale(name):
     return models.UniqueConstraint(
         fields=["locale", "slug"],
         name=f"{name}_unique_slug_per_locale",
-        violation_error_message="This slug is already used by another record in the same language; choose another.",
+        violation_error_message=DUPLICATE_SLUG,
     )
 
 
@@ -257,6 +289,7 @@ class CooperationEntryQuerySet(SearchableQuerySetMixin, models.QuerySet):
 
 
 class CooperationEntry(
+    SlugUniquePerLocale,
     WorkflowMixin,
     DraftStateMixin,
     LockableMixin,

@@ -18,10 +18,11 @@ DEBUG = False
 ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [
-    "cms",
     "partnership",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    # After wagtail.contrib.redirects: cms's receivers check the redirects Wagtail creates (cms/redirects.py).
+    "cms",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.routable_page",

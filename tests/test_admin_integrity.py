@@ -1,0 +1,250 @@
+"""Saving in the admin never ends in a server error or a broken URL.
+
+- A slug another record of the same language already uses is an error on the slug field, at the
+  first save (create, edit, save draft of a live entry, publish), for every model with a unique slug,
+  and the database is as it was.
+- A page whose slug changes or that moves never leaves a redirect to itself or to a page that is
+  not live (a draft's slug changed back and forth once gave readers an endless 301 loop).
+"""
+
+import uuid
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.models import Locale
+
+from cms.models import PartnerPage, PartnersIndexPage
+from partnership.models import (
+    Area,
+    CooperationEntry,
+    Framework,
+    Partner,
+    Place,
+    Programme,
+    SourceDocument,
+)
+
+from .conftest import database_snapshot
+from .test_editors import page_form
+
+pytestmark = pytest.mark.django_db
+
+DUPLICATE = "This slug is already used by another record in the same language; choose another."
+
+
+def snippet_url(model, action, *args):
+    tail = "/".join(str(a) for a in args)
+    return f"/admin/snippets/partnership/{model._meta.model_name}/{action}/{tail + '/' if tail else ''}"
+
+
+def posted_form(response):
+    """What a browser would post from the form in ``response``: every named field with its value."""
+    soup = BeautifulSoup(response.content, "html.parser")
+    form = soup.select_one("form[data-edit-form]") or soup.select_one("main form[method=post]")
+    data = {}
+    for field in form.select("input[name], select[name], textarea[name]"):
+        name = field["name"]
+        if field.name == "select":
+            chosen = [o.get("value", o.text) for o in field.select("option[selected]")]
+            if field.has_attr("multiple"):
+                data[name] = chosen
+            elif chosen:
+                data[name] = chosen[0]
+            else:
+                first = field.select_one("option")
+                data[name] = first.get("value", "") if first else ""
+        elif field.name == "textarea":
+            data[name] = field.text.removeprefix("\n")
+        elif field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field.get("value", "on"))
+        elif field.get("type") not in ("submit", "button", "file"):
+            data[name] = field.get("value", "")
+    return data
+
+
+def field_errors(response, name):
+    """The error messages shown on field ``name`` of the form in ``response``."""
+    soup = BeautifulSoup(response.content, "html.parser")
+    wrapper = soup.select_one(f"[data-field-wrapper]:has([name='{name}'])") or soup.select_one(
+        f".w-field__wrapper:has([name='{name}'])"
+    )
+    assert wrapper is not None, f"no field {name} on the form"
+    return " ".join(e.get_text(" ", strip=True) for e in wrapper.select(".error-message, .w-field__errors"))
+
+
+@pytest.fixture
+def admin(loaded, client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("ada", "ada@example.org", "pw-ada-12345"))
+    return client
+
+
+@pytest.fixture
+def editor(loaded, client, django_user_model):
+    user = django_user_model.objects.create_user("eve", password="pw-eve-12345")
+    user.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(user)
+    return client
+
+
+# Each model with a unique slug, and a second record of it that a person would add: a new name, and
+# the slug of an existing record (typed by hand, or filled in from a title that happens to match).
+UNIQUE_SLUG_MODELS = [Framework, Area, Place, Programme, Partner, SourceDocument, CooperationEntry]
+
+
+def two_records(model):
+    """Two stored records of ``model``: the fixtures' first two, or the first and a copy of it."""
+    records = list(model.objects.order_by("pk")[:2])
+    if len(records) < 2:
+        copy = model.objects.get(pk=records[0].pk)
+        copy.pk = copy.id = None
+        copy.slug += "-2"
+        if hasattr(copy, "translation_key"):
+            copy.translation_key = uuid.uuid4()
+        copy.save()
+        records.append(copy)
+    return records
+
+
+@pytest.mark.parametrize("model", UNIQUE_SLUG_MODELS, ids=lambda m: m.__name__)
+def test_a_new_record_with_a_slug_in_use_is_a_form_error_not_a_500(admin, model):
+    existing, other = two_records(model)
+    data = posted_form(admin.get(snippet_url(model, "edit", other.pk)))
+    data.update(slug=existing.slug)
+    data["name" if "name" in data else "title"] = "A new one"
+    before = database_snapshot()
+
+    response = admin.post(snippet_url(model, "add"), data)
+
+    assert response.status_code == 200
+    assert DUPLICATE in field_errors(response, "slug") or "already exists" in field_errors(response, "slug")
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("model", UNIQUE_SLUG_MODELS, ids=lambda m: m.__name__)
+def test_changing_a_slug_to_one_in_use_is_a_form_error(admin, model):
+    existing, other = two_records(model)
+    data = posted_form(admin.get(snippet_url(model, "edit", other.pk)))
+    data.update(slug=existing.slug)
+    before = database_snapshot()
+
+    response = admin.post(snippet_url(model, "edit", other.pk), data)
+
+    assert response.status_code == 200
+    assert DUPLICATE in field_errors(response, "slug") or "already exists" in field_errors(response, "slug")
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("action", [{}, {"action-publish": "action-publish"}, {"action-submit": "action-submit"}])
+def test_a_draft_of_a_live_entry_cannot_take_a_slug_in_use(editor, admin, action):
+    """Save draft of a live entry keeps only a revision: the duplicate was once accepted, and publishing
+    it failed later. Now every action refuses it at once, for editors and for those who may publish."""
+    first, second = CooperationEntry.objects.order_by("pk")[:2]
+    for client in (editor, admin):
+        data = posted_form(client.get(snippet_url(CooperationEntry, "edit", second.pk)))
+        data.update(slug=first.slug, **action)
+        before = database_snapshot()
+        response = client.post(snippet_url(CooperationEntry, "edit", second.pk), data)
+        assert response.status_code == 200
+        assert DUPLICATE in field_errors(response, "slug")
+        assert database_snapshot() == before
+
+
+def test_the_same_slug_in_another_language_is_allowed(admin):
+    """Slugs are unique per language: the French record of a place may share nothing with English."""
+    french = Locale.objects.get(language_code="fr")
+    english_place = Place.objects.order_by("pk").first()
+    data = posted_form(admin.get(snippet_url(Place, "edit", english_place.pk)))
+    data.update(name="Lieu", slug=english_place.slug)
+    response = admin.post(snippet_url(Place, "add") + f"?locale={french.language_code}", data)
+    assert response.status_code == 302, field_errors(response, "slug")
+    assert Place.objects.filter(slug=english_place.slug, locale=french).exists()
+
+
+# --- Redirects -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft_page(admin):
+    """A never-published partner page, as an editor would start one."""
+    framework = Framework.objects.first()
+    partner = Partner.objects.create(name="Mongolia", slug="mongolia", framework=framework, iso_code="MN")
+    index = PartnersIndexPage.objects.get()
+    page = index.add_child(
+        instance=PartnerPage(
+            title="Relations with Mongolia", slug="mongolia", partner=partner, lead="Lead.", live=False
+        )
+    )
+    return page
+
+
+def edit_page(client, page, django_capture_on_commit_callbacks, **changes):
+    """Post the page's edit form as the browser does, with ``changes``; run what happens on commit."""
+    page.refresh_from_db()
+    data = page_form(page.get_latest_revision_as_object(), **changes)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/pages/{page.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response
+
+
+def django_user_model_get(pk):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=pk)
+
+
+def assert_no_redirect_loop(client, path, limit=5):
+    """Follow ``path`` as a browser would: it ends on a page (200) or a 404, never in a loop."""
+    client.logout()
+    seen = []
+    for _ in range(limit):
+        response = client.get(path)
+        if response.status_code not in (301, 302):
+            return response.status_code
+        seen.append(path)
+        path = response["Location"]
+        assert path not in seen, f"redirect loop: {seen + [path]}"
+    raise AssertionError(f"more than {limit} redirects: {seen}")
+
+
+def test_a_drafts_slug_changed_back_and_forth_leaves_no_redirect_loop(
+    admin, draft_page, django_capture_on_commit_callbacks
+):
+    for slug in ("mongolia-relations", "mongolia"):
+        edit_page(admin, draft_page, django_capture_on_commit_callbacks, slug=slug)
+    draft_page.refresh_from_db()
+    assert draft_page.slug == "mongolia" and not draft_page.live
+
+    assert not Redirect.objects.filter(redirect_page=draft_page).exists()
+    assert assert_no_redirect_loop(admin, "/partners/mongolia/") == 404
+    assert assert_no_redirect_loop(admin, "/partners/mongolia-relations/") == 404
+
+
+def test_a_live_pages_old_url_redirects_once_and_never_to_itself(admin, django_capture_on_commit_callbacks):
+    page = PartnerPage.objects.get(slug="japan")
+    edit_page(admin, page, django_capture_on_commit_callbacks, slug="nippon", **{"action-publish": "1"})
+    user = admin.session.get("_auth_user_id")
+    admin.logout()
+    response = admin.get("/partners/japan/")
+    assert response.status_code == 301 and response["Location"].endswith("/partners/nippon/")
+    assert admin.get("/partners/nippon/").status_code == 200
+
+    admin.force_login(django_user_model_get(user))
+    edit_page(admin, page, django_capture_on_commit_callbacks, slug="japan", **{"action-publish": "1"})
+    assert assert_no_redirect_loop(admin, "/partners/japan/") == 200
+    assert assert_no_redirect_loop(admin, "/partners/nippon/") == 200
+    assert not Redirect.objects.filter(old_path="/partners/japan").exists()
+
+
+def test_unpublishing_a_page_drops_the_redirects_that_lead_to_it(admin, django_capture_on_commit_callbacks):
+    page = PartnerPage.objects.get(slug="japan")
+    edit_page(admin, page, django_capture_on_commit_callbacks, slug="nippon", **{"action-publish": "1"})
+    assert Redirect.objects.filter(redirect_page=page).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(f"/admin/pages/{page.pk}/unpublish/")
+    assert response.status_code == 302
+    assert not Redirect.objects.filter(redirect_page=page).exists()
+    assert assert_no_redirect_loop(admin, "/partners/japan/") == 404
