@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
+from django.templatetags.static import static
 from django.utils import translation
+from django.utils.html import format_html
 from wagtail import hooks
 
 
@@ -13,3 +16,29 @@ def serve_pages_only_in_their_own_language(page, request, serve_args, serve_kwar
     language = translation.get_language()
     if language != settings.LANGUAGE_CODE and page.locale.language_code != language:
         raise Http404("This page is not available in this language yet.")
+
+
+@hooks.register("insert_editor_js")
+def submit_after_the_autosave():
+    """Every editor (pages and snippets) holds a save made while an autosave is on its way (see the script)."""
+    return format_html('<script src="{}"></script>', static("js/admin-submit-after-autosave.js"))
+
+
+@hooks.register("after_edit_page")
+def confirm_a_workflow_action(request, page):
+    """Say what a moderator's Approve or Request changes did: Wagtail only says the page was updated."""
+    if not request.POST.get("action-workflow-action"):
+        return None
+    page.refresh_from_db()
+    action = request.POST.get("workflow-action-name")
+    if action == "approve" and page.live and not page.has_unpublished_changes:
+        messages.success(request, format_html("“{}” approved and published.", page.get_admin_display_title()))
+    elif action == "approve":
+        messages.success(
+            request, format_html("“{}” approved; it moves on to the next review.", page.get_admin_display_title())
+        )
+    elif action == "reject":
+        messages.success(
+            request, format_html("Changes requested: “{}” goes back to its editor.", page.get_admin_display_title())
+        )
+    return None

@@ -6,12 +6,13 @@ to overwrite a newer version, and saving over one asks first.
 """
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils.functional import cached_property
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
+from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSetGroup
 from wagtail.snippets.views.snippets import SnippetViewSet as WagtailSnippetViewSet
-from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from wagtail.snippets.widgets import AdminSnippetChooser
 
 from .admin_filters import EntryAdminFilterSet
@@ -36,8 +37,42 @@ class ChooserViewSet(SnippetChooserViewSet):
         return SnippetChooser(model=self.model, icon=self.icon)
 
 
+class RaceSafeSaveMixin:
+    """A save the database refuses after the form was valid is shown as a form error, not a 500.
+
+    Two saves of new records can both pass validation before either is written (a click on *Publish*
+    while the form's first autosave is still on its way, two people at once): the second insert then
+    breaks a unique constraint. The form comes back with the error on the field when one can be named.
+    """
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            try:
+                form.instance.validate_constraints()
+            except ValidationError as error:
+                fields = error.update_error_dict({})
+                for field, messages in fields.items():
+                    form.add_error(field if field in form.fields else None, messages)
+            if not form.errors:
+                form.add_error(None, "Another save changed this record at the same moment; save again.")
+            self.produced_error_message = f"The {self.model._meta.verbose_name} could not be saved."
+            return self.form_invalid(form)
+
+
+class RaceSafeCreateView(RaceSafeSaveMixin, CreateView):
+    pass
+
+
+class RaceSafeEditView(RaceSafeSaveMixin, EditView):
+    pass
+
+
 class SnippetViewSet(WagtailSnippetViewSet):
     chooser_viewset_class = ChooserViewSet
+    add_view_class = RaceSafeCreateView
+    edit_view_class = RaceSafeEditView
 
 
 class CooperationEntryViewSet(SnippetViewSet):

@@ -248,3 +248,31 @@ def test_unpublishing_a_page_drops_the_redirects_that_lead_to_it(admin, django_c
     assert response.status_code == 302
     assert not Redirect.objects.filter(redirect_page=page).exists()
     assert assert_no_redirect_loop(admin, "/partners/japan/") == 404
+
+
+@pytest.mark.parametrize("action", [{}, {"action-publish": "action-publish"}], ids=["save-draft", "publish"])
+def test_a_slug_taken_between_the_check_and_the_save_is_a_form_error(admin, action, monkeypatch):
+    """Two saves at the same moment (a click while the form's first autosave is on its way, two people):
+    both pass validation, then the database refuses the second. That is a form error, not a 500."""
+    template = CooperationEntry.objects.order_by("pk").first()
+    data = posted_form(admin.get(snippet_url(CooperationEntry, "edit", template.pk)))
+    data.update(title="Tokyo liaison office", slug="japan-tokyo-liaison-office", **action)
+    # The other save: committed after this form's checks ran, before its insert. Simulated by a first
+    # constraint check that does not see it yet.
+    other = CooperationEntry.objects.get(pk=template.pk)
+    other.pk = other.id = other.latest_revision_id = other.live_revision_id = None
+    other.slug, other.translation_key = "japan-tokyo-liaison-office", uuid.uuid4()
+    other.save()
+    check = CooperationEntry.validate_constraints
+    checks = []
+
+    def before_the_other_save_landed(self, exclude=None):
+        checks.append(exclude)
+        return None if len(checks) == 1 else check(self, exclude)
+
+    monkeypatch.setattr(CooperationEntry, "validate_constraints", before_the_other_save_landed)
+    response = admin.post(snippet_url(CooperationEntry, "add"), data)
+
+    assert response.status_code == 200
+    assert DUPLICATE in field_errors(response, "slug")
+    assert CooperationEntry.objects.filter(slug="japan-tokyo-liaison-office").count() == 1
