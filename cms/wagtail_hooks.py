@@ -6,6 +6,8 @@ from django.utils import translation
 from django.utils.html import format_html
 from wagtail import hooks
 
+from .editing import newer_revision_by_someone_else, newer_version_message
+
 
 @hooks.register("before_serve_page")
 def serve_pages_only_in_their_own_language(page, request, serve_args, serve_kwargs):
@@ -42,3 +44,20 @@ def confirm_a_workflow_action(request, page):
             request, format_html("Changes requested: “{}” goes back to its editor.", page.get_admin_display_title())
         )
     return None
+
+
+def tell_of_a_newer_version(request, instance, noun):
+    if request.accepts("text/html") and (
+        revision := newer_revision_by_someone_else(request, getattr(instance, "latest_revision", None))
+    ):
+        messages.warning(request, newer_version_message(revision, noun))
+
+
+@hooks.register("before_edit_page")
+def tell_of_a_newer_page_version(request, page):
+    tell_of_a_newer_version(request, page, "page")
+
+
+@hooks.register("before_edit_snippet")
+def tell_of_a_newer_snippet_version(request, instance):
+    tell_of_a_newer_version(request, instance, instance._meta.verbose_name)

@@ -60,6 +60,22 @@ def entry():
     return CooperationEntry.objects.get(slug=SLUG)
 
 
+def messages_after(client, response):
+    """The messages the person sees after ``response`` (the page it shows, or the one it redirects to)."""
+    if response.status_code == 302:
+        response = client.get(response["Location"])
+    found = BeautifulSoup(response.content, "html.parser").select_one(".messages")
+    return " ".join(found.stripped_strings) if found else ""
+
+
+def hidden_inputs(response):
+    soup = BeautifulSoup(response.content, "html.parser")
+    return {
+        name: soup.select_one(f'input[name="{name}"]')["value"]
+        for name in ("loaded_revision_id", "loaded_revision_created_at")
+    }
+
+
 # --- One person and their own autosave ------------------------------------------------------------
 
 
@@ -81,6 +97,7 @@ def test_an_editor_saves_after_their_own_autosave(editors, action, race):
 
     assert response.status_code == 302, BeautifulSoup(response.content, "html.parser").select_one(".messages")
     assert entry().get_latest_revision_as_object().title == "Alice's title, finished"
+    assert "newer version" not in messages_after(editors["alice"], response)  # her own autosave is no news
     assert (entry().current_workflow_state is not None) is bool(action)
 
 
@@ -147,6 +164,43 @@ def test_reverting_to_an_earlier_revision_still_works(editors):
     response = editors["bob"].post(revert_url, {**entry_form(first.as_object()), **revert_form})
     assert response.status_code == 302
     assert entry().get_latest_revision_as_object().title == "Liaison officer to NATO’s Maritime Command"
+
+
+@pytest.mark.parametrize("kind", ["entry", "page"])
+def test_a_form_shown_again_after_an_error_still_knows_it_is_out_of_date(editors, kind):
+    """Bob saves while Alice types; Alice's save has an error, and the form comes back. Its autosaves must
+    still be refused (they once silently replaced Bob's text), and Alice is told that Bob saved."""
+    if kind == "entry":
+        url, form = f"{ENTRIES}/edit/{entry().pk}/", lambda **c: entry_form(entry(), **c)
+        mistake = {"amount": "five billion"}  # a draft may lack a title, not have a wrong amount
+        latest = lambda: entry().get_latest_revision_as_object()  # noqa: E731
+    else:
+        url, form = f"/admin/pages/{partner_page().pk}/edit/", lambda **c: page_form(partner_page(), **c)
+        mistake = {"title": ""}
+        latest = lambda: partner_page().get_latest_revision_as_object()  # noqa: E731
+    alices_form, bobs_form = open_form(editors["alice"], url), open_form(editors["bob"], url)
+    assert editors["bob"].post(url, {**form(title="Bob's title"), **bobs_form}).status_code == 302
+
+    response = editors["alice"].post(url, {**form(**mistake), **alices_form})
+    assert response.status_code == 200
+    assert "Bob saved a newer version of this" in messages_after(editors["alice"], response)
+    shown_again = hidden_inputs(response)
+    response = editors["alice"].post(url, {**form(title="Alice's title"), **shown_again}, **JSON)
+    assert response.json()["error_code"] == "invalid_revision"
+    assert latest().title == "Bob's title"
+
+
+def test_a_save_without_javascript_over_a_newer_version_says_so(editors):
+    """Without JavaScript nothing asks first: the save goes through (the person's decision) and says whose
+    version it replaced, which stays in the history."""
+    url = f"{ENTRIES}/edit/{entry().pk}/"
+    alices_form, bobs_form = open_form(editors["alice"], url), open_form(editors["bob"], url)
+    editors["bob"].post(url, {**entry_form(entry(), title="Bob's title"), **bobs_form})
+    response = editors["alice"].post(url, {**entry_form(entry(), title="Alice's title"), **alices_form})
+    assert response.status_code == 302
+    assert "Bob saved a newer version of this cooperation entry" in messages_after(editors["alice"], response)
+    titles = [r.as_object().title for r in entry().revisions.order_by("created_at")]
+    assert titles[-2:] == ["Bob's title", "Alice's title"]
 
 
 # --- Pages -----------------------------------------------------------------------------------------
