@@ -222,3 +222,56 @@ def test_an_unknown_locale_is_a_400_naming_it(loaded):
     assert response.status_code == 400
     assert "locale" in response.json()["message"]
     assert Client().get("/api/v2/pages/", {"locale": "en"}).status_code == 200
+
+
+# --- The page cache's key varies only on what changes the response -----------------------------------
+
+
+def test_accept_headers_make_at_most_one_key_per_representation():
+    from django.test import RequestFactory
+
+    from cms.cache import cache_key
+
+    factory = RequestFactory()
+    accepts = ["", "*/*", "text/html", "application/json", "text/html;q=0.1, */*", "x/y-1", "x/y-2", "a" * 500]
+    for path, most in (("/cooperation/", 1), ("/partners/japan/", 1), ("/api/v2/entries/", 2)):
+        keys = {cache_key(factory.get(path, HTTP_ACCEPT=accept), 1) for accept in accepts}
+        assert len(keys) <= most, path
+    html = cache_key(factory.get("/api/v2/pages/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8"), 1)
+    json_ = cache_key(factory.get("/api/v2/pages/", HTTP_ACCEPT="application/json"), 1)
+    assert html != json_
+
+
+def test_query_parameter_order_makes_one_key_and_unknown_parameters_none():
+    from django.test import RequestFactory
+
+    from cms.cache import cache_key, is_cacheable_request
+
+    factory = RequestFactory()
+    one = cache_key(factory.get("/cooperation/?kind=post&area=cyber-defence"), 1)
+    assert cache_key(factory.get("/cooperation/?area=cyber-defence&kind=post"), 1) == one
+    assert cache_key(factory.get("/cooperation/?kind=post&area=maritime-security"), 1) != one
+    # A parameter no view reads (a cache-buster, a tracking tag) is answered, never stored.
+    for query in ("?utm_source=x", "?kind=post&x1=1", "?_cb=12345", "?q=" + "a" * 2000):
+        assert not is_cacheable_request(factory.get("/cooperation/" + query)), query
+    assert is_cacheable_request(factory.get("/cooperation/?kind=post&page=2"))
+    assert is_cacheable_request(factory.get("/api/v2/pages/?type=cms.PartnerPage&fields=title&slug=japan"))
+
+
+@pytest.mark.django_db
+def test_a_client_varying_headers_and_junk_parameters_does_not_fill_the_cache(loaded, settings):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 60
+    keys_before = stored_page_keys(cache)
+    client = Client()
+    for number in range(30):
+        assert client.get("/cooperation/", {f"junk{number}": "1"}, HTTP_ACCEPT=f"x/y-{number}").status_code == 200
+        assert client.get("/cooperation/", HTTP_ACCEPT=f"text/plain-{number}").status_code == 200
+    assert len(stored_page_keys(cache) - keys_before) == 1
+
+
+def stored_page_keys(cache):
+    if hasattr(cache, "keys"):
+        return set(cache.keys("partnership:page:*"))
+    return {key for key in cache._cache if ":partnership:page:" in key}
