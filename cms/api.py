@@ -13,6 +13,8 @@ from partnership.filters import CooperationEntryFilter
 from partnership.models import CooperationEntry
 from partnership.views import ALL_RELATIONS, EXPORT_FIELDS
 
+from .models import record_link
+
 # Parameters Wagtail reads as ids or counts. Wagtail parses them but does not bound them, and a number
 # beyond 64 bits is a database error (SQLite: "datatype mismatch"): refuse it first, as a 400.
 NUMERIC_PARAMETERS = {"id", "child_of", "descendant_of", "ancestor_of", "translation_of", "offset", "limit"}
@@ -138,7 +140,15 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
         if not filterset.is_valid():
             problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
             raise BadRequestError(f"invalid filters: {problems}")
-        return filterset.qs.select_related("partner").prefetch_related(*ALL_RELATIONS)
+        queryset = filterset.qs.select_related("partner").prefetch_related(*ALL_RELATIONS)
+        # Entries are served under the record page: while it is private, the API serves none either.
+        return queryset if self.record_is_public() else queryset.none()
+
+    def record_is_public(self):
+        # Wagtail asks for the queryset more than once a request: look the record up once.
+        if not hasattr(self, "_record_is_public"):
+            self._record_is_public = record_link().entries_public
+        return self._record_is_public
 
 
 class BoundedImagesAPIViewSet(ValidatedParametersMixin, ImagesAPIViewSet):
