@@ -516,7 +516,7 @@ def test_stored_characters_xml_cannot_carry_leave_feeds_and_sitemap_well_formed(
 
     # Data stored before the check (or around it): update() runs no validation.
     CooperationEntry.objects.filter(slug=ENTRY_SLUG).update(
-        title="Liaison\x0b officer\x00", description="Naples\x1b\x0c.", source_section="Sec\x08tion"
+        title="Liaison\x0b officer\x01", description="Naples\x1b\x0c.", source_section="Sec\x08tion"
     )
     Partner.objects.filter(slug="japan").update(name="Ja\x0bpan")
     client = Client(raise_request_exception=False)
