@@ -1,20 +1,114 @@
 """Wagtail's API v2 at /api/v2/: pages, images, and the cooperation entries with the record's filters."""
 
-import re
-
-from wagtail.api.v2.filters import SearchFilter
+from django.core.exceptions import ValidationError
+from django.db import models
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.api.v2.views import PagesAPIViewSet as WagtailPagesAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Locale
 
 from partnership.filters import CooperationEntryFilter
 from partnership.models import CooperationEntry
 from partnership.views import ALL_RELATIONS, EXPORT_FIELDS
 
+from .models import record_link
 
-class EntriesAPIViewSet(BaseAPIViewSet):
+# Parameters Wagtail reads as ids or counts. Wagtail parses them but does not bound them, and a number
+# beyond 64 bits is a database error (SQLite: "datatype mismatch"): refuse it first, as a 400.
+NUMERIC_PARAMETERS = {"id", "child_of", "descendant_of", "ancestor_of", "translation_of", "offset", "limit"}
+MAX_DIGITS = 18  # every number of up to 18 digits fits a 64-bit integer
+
+
+SEARCH_OPERATORS = ("and", "or")
+
+
+class ValidatedParametersMixin:
+    """Every parameter Wagtail reads but does not check is checked here first: a bad one is a 400 naming it.
+
+    Wagtail itself answers unknown parameters, fields, orderings, types, negative or non-numeric
+    ids and limits with a 400. What it lets through to a server error is refused here: numbers
+    beyond 64 bits (a database error), a ``search_operator`` other than ``and``/``or`` (Wagtail's
+    search raises ValueError), an unknown ``locale`` (Wagtail's 404 reads as "no such endpoint"),
+    a ``format`` this API does not render.
+    """
+
+    def check_query_parameters(self, queryset):
+        super().check_query_parameters(queryset)
+        self.check_parameter_values()
+        self.check_field_filters(queryset.model)
+
+    def check_field_filters(self, model):
+        """?<field>=value filters (Wagtail's FieldsFilter): a value the field cannot hold is a 400, not a
+        database error when the query runs (``?first_published_at=xx``, a 40-digit number)."""
+        fields = set(self.get_available_fields(model, db_fields_only=True)) - {"locale"}
+        for name in fields.intersection(self.request.GET):
+            try:
+                field = model._meta.get_field(name)
+            except LookupError:
+                continue
+            if isinstance(field, models.BooleanField) or not hasattr(field, "to_python"):
+                continue  # Wagtail parses booleans itself, with a message; tags are names
+            target = field.target_field if isinstance(field, models.ForeignKey) else field
+            value = self.request.GET[name]
+            try:
+                python_value = target.get_prep_value(target.to_python(value))
+                if isinstance(python_value, int) and not -(2**63) <= python_value < 2**63:
+                    raise ValueError("the number is too large")
+            except (ValidationError, ValueError, TypeError, OverflowError) as error:
+                reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                raise BadRequestError(f"{name}: {reason}") from None
+
+    def check_parameter_values(self):
+        query = self.request.GET
+        for name in NUMERIC_PARAMETERS.intersection(query):
+            for value in query.getlist(name):
+                if len(value.strip().lstrip("+-")) > MAX_DIGITS:
+                    raise BadRequestError(f"{name}: the number is too large")
+        if "search_operator" in query and query["search_operator"].lower() not in SEARCH_OPERATORS:
+            raise BadRequestError(f"search_operator must be one of: {', '.join(SEARCH_OPERATORS)}")
+        if "locale" in query and not Locale.objects.filter(language_code=query["locale"]).exists():
+            codes = ", ".join(Locale.objects.order_by("language_code").values_list("language_code", flat=True))
+            raise BadRequestError(f"locale: no such language ({codes or 'none configured'})")
+        if "format" in query and query["format"] not in self.rendered_formats():
+            raise BadRequestError(f"format must be one of: {', '.join(self.rendered_formats())}")
+
+    def rendered_formats(self):
+        return [renderer.format for renderer in self.renderer_classes]
+
+    def perform_content_negotiation(self, request, force=False):
+        # DRF answers an unknown ?format= with a 404 before any check runs; it is a bad parameter.
+        if not force and request.query_params.get("format", None) not in (None, *self.rendered_formats()):
+            raise BadRequestError(f"format must be one of: {', '.join(self.rendered_formats())}")
+        return super().perform_content_negotiation(request, force)
+
+    def filter_queryset(self, queryset):
+        """Wagtail's filters, each of whose 400s names the parameter it is about."""
+        for backend in self.filter_backends:
+            try:
+                queryset = backend().filter_queryset(self.request, queryset, self)
+            except BadRequestError as error:
+                parameter = FILTER_PARAMETERS.get(backend.__name__)
+                if parameter and parameter not in str(error):
+                    raise BadRequestError(f"{parameter}: {error}") from error
+                raise
+        return queryset
+
+
+# The parameter each of Wagtail's filter backends reads, to name it in the messages that do not.
+FILTER_PARAMETERS = {
+    "ChildOfFilter": "child_of",
+    "DescendantOfFilter": "descendant_of",
+    "AncestorOfFilter": "ancestor_of",
+    "TranslationOfFilter": "translation_of",
+    "LocaleFilter": "locale",
+    "OrderingFilter": "order",
+    "SearchFilter": "search",
+}
+
+
+class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
     """/api/v2/entries/: published entries, filtered exactly as /cooperation/ is (same parameter names)."""
 
     model = CooperationEntry
@@ -39,54 +133,30 @@ class EntriesAPIViewSet(BaseAPIViewSet):
         offset = self.request.GET.get("offset", "0")
         if not offset.isdigit() or int(offset) > self.max_offset:
             raise BadRequestError(f"offset must be a whole number from 0 to {self.max_offset}")
+        self.check_parameter_values()
 
     def get_queryset(self):
         filterset = CooperationEntryFilter(self.request.GET, queryset=CooperationEntry.objects.public())
         if not filterset.is_valid():
             problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
             raise BadRequestError(f"invalid filters: {problems}")
-        return filterset.qs.select_related("partner").prefetch_related(*ALL_RELATIONS)
+        queryset = filterset.qs.select_related("partner").prefetch_related(*ALL_RELATIONS)
+        # Entries are served under the record page: while it is private, the API serves none either.
+        return queryset if self.record_is_public() else queryset.none()
+
+    def record_is_public(self):
+        # Wagtail asks for the queryset more than once a request: look the record up once.
+        if not hasattr(self, "_record_is_public"):
+            self._record_is_public = record_link().entries_public
+        return self._record_is_public
 
 
-class WordsSearchFilter(SearchFilter):
-    """?search= as words, as the site's search takes it: quotes, brackets and operators are syntax to the
-    full-text engines (?search=a" was an SQLite FTS5 syntax error, a server error)."""
-
-    def filter_queryset(self, request, queryset, view):
-        if "search" not in request.GET:
-            return queryset
-        query = request.GET.copy()
-        query["search"] = " ".join(re.sub(r"[^\w\s]", " ", query["search"]).split())
-        return super().filter_queryset(_WithQuery(query), queryset, view)
-
-
-class _WithQuery:
-    def __init__(self, query):
-        self.GET = query
-
-
-# Parameters Wagtail reads as ids or counts. Wagtail parses them but does not bound them, and a number
-# beyond 64 bits is a database error (SQLite: "datatype mismatch"): refuse it first, as a 400.
-NUMERIC_PARAMETERS = {"id", "child_of", "descendant_of", "ancestor_of", "translation_of", "offset", "limit"}
-MAX_DIGITS = 18  # every number of up to 18 digits fits a 64-bit integer
-
-
-class BoundedNumbersMixin:
-    def check_query_parameters(self, queryset):
-        super().check_query_parameters(queryset)
-        for name in NUMERIC_PARAMETERS.intersection(self.request.GET):
-            if len(self.request.GET[name].lstrip("-")) > MAX_DIGITS:
-                raise BadRequestError(f"{name}: the number is too large")
-
-
-class BoundedImagesAPIViewSet(BoundedNumbersMixin, ImagesAPIViewSet):
+class BoundedImagesAPIViewSet(ValidatedParametersMixin, ImagesAPIViewSet):
     pass
 
 
-class PagesAPIViewSet(BoundedNumbersMixin, WagtailPagesAPIViewSet):
-    filter_backends = [
-        WordsSearchFilter if backend is SearchFilter else backend for backend in WagtailPagesAPIViewSet.filter_backends
-    ]
+class PagesAPIViewSet(ValidatedParametersMixin, WagtailPagesAPIViewSet):
+    pass
 
 
 api_router = WagtailAPIRouter("wagtailapi")

@@ -19,6 +19,8 @@ responses that set a cookie, are not 200, or say ``private``/``no-store``.
 import hashlib
 import time
 from email.utils import formatdate
+from functools import lru_cache
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +29,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 CONTENT_VERSION_KEY = "partnership:content-version"
+API_PREFIXES = ("/api/",)
 NEVER_CACHED_PREFIXES = ("/admin/", "/documents/", "/static/", "/media/", "/django-admin/")
 # Headers worth keeping with a cached body; Django's middleware re-adds the rest on the way out.
 KEPT_HEADERS = (
@@ -64,10 +67,70 @@ def is_cacheable_request(request):
         request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not request.path.startswith(NEVER_CACHED_PREFIXES)
+        and normalised_query(request) is not None
     )
 
 
-# Request headers a stored response may vary on: the key holds Accept, and only requests without
+# The query strings worth a cache entry: at most this long, with only parameters some view reads.
+# Anything else (tracking tags, random cache-busters, parameters no view knows) is answered but not
+# stored, so that a client varying them cannot fill the cache with copies of the same page.
+MAX_CACHED_QUERY_LENGTH = 1000
+
+
+@lru_cache(maxsize=1)
+def known_query_parameters():
+    """Every query parameter a public view or the API reads (its value may change the response)."""
+    from wagtail.images import get_image_model
+    from wagtail.models import Page
+
+    from partnership.filters import CooperationEntryFilter
+    from partnership.models import CooperationEntry
+
+    from .api import BoundedImagesAPIViewSet, EntriesAPIViewSet, PagesAPIViewSet
+
+    names = {"q", "page", "sort", "partner", *CooperationEntryFilter.base_filters}
+    for viewset in (PagesAPIViewSet, BoundedImagesAPIViewSet, EntriesAPIViewSet):
+        names |= viewset.known_query_parameters | viewset.find_query_parameters
+    for model in (Page, get_image_model(), CooperationEntry):
+        names |= {field.name for field in model._meta.concrete_fields} | {"tags"}
+    return frozenset(names)
+
+
+def normalised_query(request):
+    """The query string in one canonical order (parameters sorted by name, repeated values kept in
+    order), or None when it is not worth caching (too long, or a parameter no view reads)."""
+    raw = request.META.get("QUERY_STRING", "")
+    if not raw:
+        return ""
+    if len(raw) > MAX_CACHED_QUERY_LENGTH:
+        return None
+    names = sorted(request.GET)
+    if not set(names) <= known_query_parameters():
+        return None
+    return urlencode([(name, value) for name in names for value in request.GET.getlist(name)])
+
+
+def accepted_representation(request):
+    """What the Accept header can change: only the API answers HTML (DRF's browsable API) or JSON by
+    it; every other view serves one representation whatever the header says.
+
+    Returns ``""`` outside the API; there, ``"json"`` or ``"html"`` by the client's first preference
+    the API can serve (``*/*`` and anything else mean JSON, the API's first renderer), so that any
+    number of distinct Accept headers make at most two keys.
+    """
+    if not request.path.startswith(API_PREFIXES):
+        return ""
+    if request.GET.get("format") in ("json", "api"):
+        return request.GET["format"]
+    for media_type in request.accepted_types:
+        if media_type.match("application/json"):
+            return "json"
+        if media_type.match("text/html"):
+            return "html"
+    return "json"
+
+
+# Request headers a stored response may vary on: the key holds Accept (normalised), and only requests without
 # cookies are served from the cache; the language comes from the path.
 VARY_ALLOWED = {"accept", "cookie", "accept-language"}
 
@@ -85,10 +148,14 @@ def is_cacheable_response(response):
 
 
 def cache_key(request, version):
-    # The host matters (several Sites), the full path with its query string matters (filters), and
-    # HEAD is answered from the GET's entry.
-    # The scheme too (absolute links differ), and Accept, which the API's format depends on.
-    location = f"{request.scheme}://{request.get_host()}{request.get_full_path()} {request.META.get('HTTP_ACCEPT', '')}"
+    """The key of a stored response: what can change it, and nothing else.
+
+    The scheme and host (absolute links, several Sites), the path, the query string in canonical
+    order (filters, the API's parameters) and, for the API, the representation Accept asks for;
+    HEAD is answered from the GET's entry. Raw headers are not in it: a client varying them
+    does not multiply entries.
+    """
+    location = f"{request.scheme}://{request.get_host()}{request.path} {normalised_query(request)} {accepted_representation(request)}"
     return f"partnership:page:{version}:{hashlib.sha256(location.encode()).hexdigest()}"
 
 

@@ -1,8 +1,12 @@
 """The site's pages: the home page, the partners index, and one relation page per partner."""
 
+import json
+from typing import NamedTuple
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.utils.functional import cached_property
 from wagtail import blocks
@@ -14,8 +18,23 @@ from wagtail.search import index
 
 from partnership import views as record_views
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
+from partnership.text import validate_text
 
 from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor
+
+
+def strings_in(value):
+    """Every string in a value (a string, or StreamField data: lists, dicts, strings), iteratively."""
+    stack, found = [value], []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return found
 
 
 class SitePage(FixtureTracked, Page):
@@ -29,6 +48,31 @@ class SitePage(FixtureTracked, Page):
 
     def get_meta_description(self):
         return self.search_description
+
+    def clean(self):
+        super().clean()
+        if errors := self.invisible_character_errors():
+            raise ValidationError(errors)
+
+    def invisible_character_errors(self):
+        """Each text field (title, SEO fields, rich text, every text inside StreamField blocks) that
+        holds a character partnership.text refuses, with the message naming it."""
+        errors = {}
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, models.CharField | models.TextField | StreamField):
+                continue
+            value = field.value_from_object(self)
+            if isinstance(field, StreamField):
+                value = field.get_prep_value(value)
+                value = json.loads(value) if isinstance(value, str) else value
+            texts = strings_in(value)
+            for text in texts:
+                try:
+                    validate_text(text)
+                except ValidationError as error:
+                    errors[field.name] = error.messages[0]
+                    break
+        return errors
 
     def get_view_restrictions(self):
         """Wagtail's privacy check: restrictions on this page or an ancestor.
@@ -127,8 +171,10 @@ class HomePage(IntroPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["partner_pages"] = live_partner_pages().descendant_of(self).order_by("partner__name")
-        context["latest_entries"] = latest_entries(limit=6)
-        context["record_url"] = record_url()
+        link = record_link()
+        context["record_url"] = link.url
+        # Entries are the record's: none while it is private.
+        context["latest_entries"] = latest_entries(limit=6) if link.entries_public else []
         return context
 
 
@@ -237,9 +283,11 @@ class PartnerPage(SitePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        entries = self.partner_entries()
+        link = record_link()
+        context["record_url"] = link.url
+        # Entries are the record's: while it is private, the page shows none of them.
+        entries = self.partner_entries() if link.entries_public else []
         context["partner_entries"] = entries
-        context["record_url"] = record_url()
         context["last_updated"] = self.last_updated(entries)
         context["table_of_contents"] = self.table_of_contents()
         return context
@@ -291,7 +339,33 @@ class CooperationRecordPage(RoutablePageMixin, IntroPage):
         return record_views.entry_detail(request, self, slug)
 
 
+class RecordLink(NamedTuple):
+    url: str | None  # the record's URL for links to entries, None when there is no public record
+    entries_public: bool  # False while the record page is private: then no public surface shows entries
+
+
+def record_link():
+    """Where entries are served, and whether the public may see them (one small query).
+
+    Entries are served under the record page, so its privacy is theirs: while it is restricted (a
+    Wagtail view restriction on it or above it), no public surface shows entries (home page,
+    partner pages, search, sitemap, API). Without a live record page, entries are shown unlinked.
+    """
+    covering = PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, Length("page__path")))
+    record = (
+        CooperationRecordPage.objects.live()
+        .annotate(restricted=Exists(covering))
+        .only("url_path", "path", "depth")
+        .order_by("path")
+        .first()
+    )
+    if record is None:
+        return RecordLink(None, True)
+    if record.restricted:
+        return RecordLink(None, False)
+    return RecordLink(record.url, True)
+
+
 def record_url():
-    """The public record's URL (one small query), for links from pages to entries."""
-    record = CooperationRecordPage.objects.live().only("url_path").first()
-    return record.url if record else None
+    """The public record's URL, for links from pages to entries; None while there is none."""
+    return record_link().url

@@ -8,9 +8,11 @@ errors raised by everything below it:
   500 response before it reaches this middleware, so the error is noticed through the
   ``got_request_exception`` signal, tied to its request, and the 500 replaced by the 503.
 
-Only errors that mean the database is out of reach count (``OperationalError``,
-``InterfaceError``: refused or dropped connections, timeouts, a locked SQLite file); a
-programming error is still a 500. The page is a static template rendered without a request
+Only errors that mean the database is out of reach count (``InterfaceError``, and an
+``OperationalError`` whose driver error says so: refused or dropped connections, timeouts, a
+locked or unreadable SQLite file; see ``is_database_unavailable``). A programming error, and an
+``OperationalError`` that is a query's own fault (SQLite reports a full-text syntax error or a
+missing table as one), is still a 500, not "the database is down". The page is a static template rendered without a request
 context, so it makes no query. Nothing has to be restarted when the database comes back: Django
 closes a connection that failed at the end of the request, and the next request opens a new one.
 """
@@ -29,13 +31,49 @@ logger = logging.getLogger(__name__)
 
 # Seconds a client (or a crawler) is asked to wait before trying again.
 RETRY_AFTER_SECONDS = 30
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
 _REQUEST_ATTRIBUTE = "_database_unavailable_error"
 
 
+# SQLite's primary result codes that mean the database file cannot be used now (busy or locked by
+# another process, out of memory, an I/O or disk problem, the file unreadable): an outage. Every
+# other code — SQLITE_ERROR above all, which is a query's own fault (a full-text syntax error, no
+# such table) — is a bug or bad input, not an outage.
+SQLITE_OUTAGE_CODES = {
+    5,
+    6,
+    7,
+    8,
+    10,
+    11,
+    13,
+    14,
+    15,
+    26,
+}  # BUSY LOCKED NOMEM READONLY IOERR CORRUPT FULL CANTOPEN PROTOCOL NOTADB
+# PostgreSQL SQLSTATE classes that mean the server is out of reach or cannot serve now: connection
+# exceptions (08), insufficient resources (53), operator intervention (57: shutdown, cannot connect
+# now, query cancelled), system errors (58). Other states raised as OperationalError are not outages.
+POSTGRESQL_OUTAGE_CLASSES = ("08", "53", "57", "58")
+
+
 def is_database_unavailable(error):
-    """Whether ``error`` means the database cannot be reached now (rather than a bug in a query)."""
-    return isinstance(error, UNAVAILABLE_ERRORS)
+    """Whether ``error`` means the database cannot be reached now (rather than a bug in a query).
+
+    ``InterfaceError`` always does (the connection is gone). An ``OperationalError`` does when the
+    driver's own error says so: SQLite's result code, PostgreSQL's SQLSTATE (none at all means no
+    server answered). One without a driver error underneath (raised by Django or a test) counts.
+    """
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__
+    sqlite_code = getattr(cause, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in SQLITE_OUTAGE_CODES
+    if cause is not None and hasattr(cause, "sqlstate"):
+        return cause.sqlstate is None or cause.sqlstate.startswith(POSTGRESQL_OUTAGE_CLASSES)
+    return True
 
 
 def database_unavailable_response():

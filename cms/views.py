@@ -1,7 +1,7 @@
 """Site-wide views: the record's files, search, sitemap and robots.txt."""
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
@@ -15,9 +15,10 @@ from wagtail.models import Page, Site
 
 from partnership.filters import MAX_QUERY_LENGTH
 from partnership.models import CooperationEntry
+from partnership.text import xml_safe
 from partnership.views import page_number
 
-from .models import CooperationRecordPage, record_url
+from .models import CooperationRecordPage, record_link, record_url
 
 
 def record_file(request, page_path, filename):
@@ -77,8 +78,11 @@ def search(request):
     if words:
         pages = Page.objects.live().public().filter(depth__gt=1).search(words)[:SEARCH_LIMIT]
         hits += [{"type": "Page", "title": page.title, "url": page.url, "summary": ""} for page in pages]
-        entries_url = record_url()
-        entries = CooperationEntry.objects.public().select_related("partner").search(words)[:SEARCH_LIMIT]
+        # Entries are served under the record: while it is private, search shows none of them.
+        link = record_link()
+        entries_url = link.url
+        entries = CooperationEntry.objects.public().select_related("partner")
+        entries = entries.search(words)[:SEARCH_LIMIT] if link.entries_public else []
         hits += [
             {
                 "type": entry.get_kind_display(),
@@ -107,10 +111,33 @@ def search(request):
 # --- Sitemap and robots.txt ------------------------------------------------------------------------
 
 
-class EntrySitemap(DjangoSitemap):
-    """Every published entry's page under the record."""
+class SiteRootUrls:
+    """Every <loc> on the Wagtail Site record's root URL (scheme, host and port), not the request's host:
+    the site's configured address is the one search engines should index, for pages and entries alike."""
 
-    def __init__(self, record_path):
+    def __init__(self, request):
+        self.request = request
+
+    def site(self):
+        return Site.find_for_request(self.request) or Site.objects.get(is_default_site=True)
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        root = urlsplit(self.site().root_url)
+        return super().get_urls(page=page, site=_Domain(root.netloc), protocol=root.scheme)
+
+
+class _Domain:
+    """What Django's Sitemap.get_domain reads from a site: its domain."""
+
+    def __init__(self, domain):
+        self.domain = domain
+
+
+class EntrySitemap(SiteRootUrls, DjangoSitemap):
+    """Every published entry's page under the record (only while the record is public)."""
+
+    def __init__(self, request, record_path):
+        super().__init__(request)
         self.record_path = record_path
 
     def items(self):
@@ -123,18 +150,16 @@ class EntrySitemap(DjangoSitemap):
         return item.last_published_at
 
 
-class PageUrlsOnThisHost(PageSitemap):
-    """Page URLs on the host that serves the sitemap, as the entry URLs are (not the Site record's host)."""
-
-    def location(self, obj):
-        return self.request.build_absolute_uri(obj.get_url(self.request))
-
-
 def sitemap(request):
-    sitemaps = {"pages": PageUrlsOnThisHost(request)}
-    if entries_url := record_url():
-        sitemaps["entries"] = EntrySitemap(entries_url)
-    return sitemap_view(request, sitemaps)
+    # Wagtail's page sitemap lists live, public pages at their full URL, on the Site record's root URL.
+    sitemaps = {"pages": PageSitemap(request)}
+    if entries_url := record_url():  # None while the record is private: then no entry is listed
+        sitemaps["entries"] = EntrySitemap(request, entries_url)
+    response = sitemap_view(request, sitemaps)
+    # Addresses come from slugs, which cannot hold such characters; stored data is not trusted to.
+    response.render()
+    response.content = xml_safe(response.content.decode()).encode()
+    return response
 
 
 def robots_txt(request):

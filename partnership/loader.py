@@ -403,15 +403,115 @@ def find_fixture_files(paths):
     return list(dict.fromkeys(files))
 
 
+# What a fixture may expand to. The project's fixtures are tens of kilobytes, a few thousand values,
+# nested six deep; these bounds are far above that and far below what exhausts memory or time.
+MAX_FIXTURE_BYTES = 2 * 1024 * 1024
+MAX_FIXTURE_VALUES = 1_000_000  # every scalar, list and mapping, counting each alias as what it expands to
+MAX_FIXTURE_DEPTH = 50
+
+
+class ParseBeyondBounds(ValueError):
+    pass
+
+
+def _yaml_node_bounds(root):
+    """Check a composed YAML document before it is built: the values it expands to (an alias counts
+    as the whole of what it names, so a "billion laughs" file of a few hundred bytes is caught
+    without expanding it), how deep it nests, and no alias inside itself. Iterative, and each node
+    is visited once however often aliases repeat it."""
+    expanded, height = {}, {}  # id(node) -> values it expands to, levels below and including it
+    on_path = set()
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        children = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        if children_done:
+            on_path.discard(key)
+            expanded[key] = 1 + sum(expanded[id(child)] for child in children)
+            height[key] = 1 + max((height[id(child)] for child in children), default=0)
+            if expanded[key] > MAX_FIXTURE_VALUES:
+                raise ParseBeyondBounds(f"expands to more than {MAX_FIXTURE_VALUES:,} values (aliases counted in full)")
+            if height[key] > MAX_FIXTURE_DEPTH:
+                raise ParseBeyondBounds(f"is nested more than {MAX_FIXTURE_DEPTH} levels deep")
+            continue
+        if key in expanded:
+            continue
+        if key in on_path:
+            raise ParseBeyondBounds("has an alias that refers to a value containing it (a loop)")
+        if len(on_path) > MAX_FIXTURE_DEPTH:
+            raise ParseBeyondBounds(f"is nested more than {MAX_FIXTURE_DEPTH} levels deep")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in expanded)
+    return root
+
+
+def _json_bounds(data):
+    """Depth and size of parsed JSON (which has no aliases), level by level."""
+    count, depth, level = 0, 0, [data]
+    while level:
+        depth += 1
+        count += len(level)
+        if depth > MAX_FIXTURE_DEPTH:
+            raise ParseBeyondBounds(f"is nested more than {MAX_FIXTURE_DEPTH} levels deep")
+        if count > MAX_FIXTURE_VALUES:
+            raise ParseBeyondBounds(f"holds more than {MAX_FIXTURE_VALUES:,} values")
+        below = []
+        for value in level:
+            if isinstance(value, dict):
+                below.extend(value.values())
+            elif isinstance(value, list):
+                below.extend(value)
+        level = below
+
+
+def parse_fixture_text(text, suffix):
+    """Parse a fixture's text as JSON or YAML within bounds; raises ParseBeyondBounds, or the parser's error."""
+    if suffix == ".json":
+        data = json.loads(text)
+        _json_bounds(data)
+        return data
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _yaml_node_bounds(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def read_fixture_file(path):
-    """Parse one file into records, or raise FixtureError naming the file and what is wrong."""
+    """Parse one file into records, or raise FixtureError naming the file and what is wrong.
+
+    A file larger than MAX_FIXTURE_BYTES, or one whose parse would expand beyond MAX_FIXTURE_VALUES
+    values or MAX_FIXTURE_DEPTH levels (YAML aliases of aliases, deep nesting), is refused before it
+    is built, in bounded time and memory.
+    """
     where = display_path(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FIXTURE_BYTES:
+            raise FixtureError(
+                [f"{where}: refused: {size:,} bytes is larger than a fixture may be ({MAX_FIXTURE_BYTES:,} bytes)"]
+            )
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise FixtureError([f"{where}: cannot be read ({error})"]) from None
     try:
-        data = json.loads(text) if Path(path).suffix == ".json" else yaml.safe_load(text)
+        data = parse_fixture_text(text, Path(path).suffix)
+    except ParseBeyondBounds as error:
+        raise FixtureError([f"{where}: refused: the file {error}, beyond what a fixture may hold"]) from None
+    except RecursionError:
+        raise FixtureError(
+            [f"{where}: refused: the file is nested too deeply (at most {MAX_FIXTURE_DEPTH} levels)"]
+        ) from None
     except json.JSONDecodeError as error:
         raise FixtureError(
             [f"{where}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"]

@@ -30,6 +30,7 @@ from wagtail.search.queryset import SearchableQuerySetMixin
 
 from .currencies import ISO_4217_CODES
 from .dates import FuzzyDate, Precision, format_period, precision_problem
+from .text import validate_text
 
 
 def normalise_space(text):
@@ -48,12 +49,14 @@ class FixtureTracked(models.Model):
 class SourceDocument(FixtureTracked):
     """A published document that facts are taken from (the provenance of every entry)."""
 
-    title = models.CharField(max_length=255)
+    title = models.CharField(validators=[validate_text], max_length=255)
     slug = models.SlugField(max_length=120, unique=True)
-    publisher = models.CharField(max_length=255, blank=True)
+    publisher = models.CharField(validators=[validate_text], max_length=255, blank=True)
     url = models.URLField(blank=True, help_text="Where the document is published, if online.")
     last_updated = models.DateTimeField(null=True, blank=True, help_text="The date the document itself gives.")
-    text = models.TextField(help_text="The full text, against which every quoted sentence is checked.")
+    text = models.TextField(
+        validators=[validate_text], help_text="The full text, against which every quoted sentence is checked."
+    )
 
     class Meta:
         ordering = ["title"]
@@ -70,9 +73,13 @@ class Provenance(models.Model):
 
     source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     source_section = models.CharField(
-        max_length=255, blank=True, help_text="The heading of the document section the fact is in."
+        validators=[validate_text],
+        max_length=255,
+        blank=True,
+        help_text="The heading of the document section the fact is in.",
     )
     source_quote = models.TextField(
+        validators=[validate_text],
         blank=True,
         help_text="The sentence(s) the fact was taken from, exactly as in the document; one sentence per line.",
     )
@@ -134,7 +141,7 @@ class SlugUniquePerLocale(models.Model):
 class Translatable(SlugUniquePerLocale, TranslatableMixin, FixtureTracked):
     """A translatable record with a slug unique within its locale."""
 
-    name = models.CharField(max_length=255)
+    name = models.CharField(validators=[validate_text], max_length=255)
     slug = models.SlugField(max_length=120, help_text="Part of public URLs and filters; keep it stable.")
 
     class Meta(TranslatableMixin.Meta):
@@ -156,7 +163,7 @@ def unique_slug_per_locale(name):
 class Framework(Translatable):
     """A partnership framework such as “partners across the globe” or the Mediterranean Dialogue."""
 
-    description = models.TextField(blank=True)
+    description = models.TextField(validators=[validate_text], blank=True)
 
     class Meta(Translatable.Meta):
         constraints = [unique_slug_per_locale("framework")]
@@ -170,7 +177,7 @@ class Area(Translatable, Provenance):
         THEME = "theme", "Theme of cooperation"
 
     category = models.CharField(max_length=10, choices=Category.choices, default=Category.AREA)
-    description = models.TextField(blank=True)
+    description = models.TextField(validators=[validate_text], blank=True)
 
     class Meta(Translatable.Meta):
         ordering = ["category", "name"]
@@ -219,7 +226,7 @@ class Programme(Translatable, Provenance):
         OPERATION = "operation", "Operation or mission"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    acronym = models.CharField(max_length=30, blank=True)
+    acronym = models.CharField(validators=[validate_text], max_length=30, blank=True)
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -228,7 +235,7 @@ class Programme(Translatable, Provenance):
         related_name="children",
         help_text="The programme this one belongs to (the Interoperability Platform belongs to the Partnership Interoperability Initiative).",
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(validators=[validate_text], blank=True)
 
     class Meta(Translatable.Meta):
         verbose_name = "programme, fund or body"
@@ -318,9 +325,9 @@ class CooperationEntry(
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    title = models.CharField(max_length=255)
+    title = models.CharField(validators=[validate_text], max_length=255)
     slug = models.SlugField(max_length=120, help_text="Part of the entry's public URL; keep it stable.")
-    description = models.TextField(blank=True)
+    description = models.TextField(validators=[validate_text], blank=True)
 
     start_date = models.DateField(
         null=True, blank=True, help_text="The first day of the period: 1990-01-01 for “the early 1990s”."
@@ -342,7 +349,9 @@ class CooperationEntry(
         blank=True,
         validators=[MinValueValidator(Decimal("0"), "An amount cannot be negative.")],
     )
-    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, such as USD or EUR.")
+    currency = models.CharField(
+        validators=[validate_text], max_length=3, blank=True, help_text="ISO 4217 code, such as USD or EUR."
+    )
 
     areas = ParentalManyToManyField(Area, blank=True, related_name="entries")
     programmes = ParentalManyToManyField(

@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,9 +19,11 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.text import slugify
+from wagtail.models import PageViewRestriction
 
 from .filters import CooperationEntryFilter
 from .models import Area, CooperationEntry, Partner, Place, Programme
+from .text import xml_safe
 
 PER_PAGE = 20
 EXPORT_BATCH = 500
@@ -170,9 +173,25 @@ def entry_detail(request, record_page, slug):
     return TemplateResponse(request, "partnership/entry_detail.html", context)
 
 
+def without_view_restrictions(pages):
+    """``pages`` less those a Wagtail view restriction covers (on the page or any ancestor).
+
+    Wagtail's ``PageQuerySet.public()`` does the same with a query of its own first; this is one
+    subquery (an ancestor's path is a prefix of the page's), so a page list costs no extra query.
+    """
+    covering = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path")),
+    )
+    return pages.exclude(Exists(covering))
+
+
 def entry_context(entry, record_url):
     """What the entry page shows, also used by the admin's preview of an entry."""
-    partner_page = entry.partner.pages.live().only("url_path", "title", "partner").first() if entry.partner_id else None
+    partner_page = (
+        without_view_restrictions(entry.partner.pages.live()).only("url_path", "title", "partner").first()
+        if entry.partner_id
+        else None
+    )
     related = (
         CooperationEntry.objects.public()
         .filter(partner_id=entry.partner_id, locale_id=entry.locale_id)
@@ -296,10 +315,32 @@ def export_json(request, record_page):
 # --- Feeds -------------------------------------------------------------------------------------
 
 
+def _xml_safe(value):
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_safe(item) for item in value)
+    return value
+
+
+class XmlSafeAtom1Feed(Atom1Feed):
+    """An Atom feed that drops the characters XML 1.0 cannot carry from every text it is given.
+
+    New text cannot hold them (partnership.text.validate_text); this keeps data stored before that
+    check, or written around it, from turning the feed into a server error.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_xml_safe, args), **{name: _xml_safe(value) for name, value in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_xml_safe, args), **{name: _xml_safe(value) for name, value in kwargs.items()})
+
+
 class EntriesFeed(Feed):
     """Newly published entries, newest first: site-wide, or for one partner."""
 
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
     limit = 50
 
     def get_object(self, request, record_page, partner_slug=None):

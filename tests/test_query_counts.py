@@ -47,7 +47,8 @@ PINNED = {
     # + 6 options; 7 the partner; 8 its entries.
     "/cooperation/feeds/japan.atom": 7,
     # The API: no page routing. 1 options; 2 count; 3 the entries; 4-7 their relations; …
-    "/api/v2/entries/?partner=japan&limit=20": 9,
+    # + 1 whether the record page is public (its entries are served only while it is).
+    "/api/v2/entries/?partner=japan&limit=20": 10,
     "/search/?q=japan": 4,
     "/sitemap.xml": 11,
 }

@@ -174,7 +174,8 @@ WAGTAIL_SITE_NAME = "Partnership CMS"
 # No Gravatar: editors' e-mail hashes are not sent to a third party, and the admin works offline.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database backend, searching the words of a query (quotes and operators are not syntax).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search_backend"}}
 WAGTAILAPI_LIMIT_MAX = 100
 if os.environ.get("WAGTAILAPI_BASE_URL"):
     WAGTAILAPI_BASE_URL = os.environ["WAGTAILAPI_BASE_URL"]

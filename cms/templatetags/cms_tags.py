@@ -1,5 +1,7 @@
 from django import template
 
+from partnership.text import isolate as text_isolate
+
 register = template.Library()
 
 
@@ -8,3 +10,10 @@ def breadcrumbs(context, page):
     """The trail from the home page to ``page`` (no query when the page was routed by HomePage.route)."""
     ancestors = page.breadcrumb_ancestors()
     return {"ancestors": ancestors, "page": page, "request": context.get("request")}
+
+
+@register.filter(is_safe=True)
+def isolate(text):
+    """Text whose bidi controls cannot spill into what follows (partnership.text.isolate), for the
+    <title> and attributes, where <bdi> cannot go."""
+    return text_isolate(text)

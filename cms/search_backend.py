@@ -1,0 +1,79 @@
+"""The search backend every search box goes through: Wagtail's database backend, searching words.
+
+Quotes, brackets, ``*``, ``:`` and the like are syntax to the full-text engines: on SQLite a lone
+``"`` typed in any search box (the admin's listings and choosers, the API's ``?search=``, the site
+search) was an FTS5 syntax error, a server error. So a search here is over the *words* of what was
+typed; everything else is a separator. A query left with no words finds nothing (an empty result),
+never an error.
+
+Configured as ``WAGTAILSEARCH_BACKENDS["default"]["BACKEND"] = "cms.search_backend"``: Wagtail
+calls ``SearchBackend(params)``, as it does for its own database backend, which this wraps (it picks
+the PostgreSQL, SQLite FTS5 or fallback implementation for the database in use).
+"""
+
+import re
+
+from wagtail.search.backends.database import SearchBackend as database_backend
+from wagtail.search.query import And, Boost, Fuzzy, MatchAll, Not, Or, Phrase, PlainText
+
+_NOT_A_WORD = re.compile(r"[^\w\s]+")
+
+
+def words(text):
+    """``text`` as words separated by single spaces: ``'"a (b)*'`` → ``'a b'``; ``'"'`` → ``''``."""
+    return " ".join(_NOT_A_WORD.sub(" ", str(text)).split())
+
+
+def words_query(query):
+    """A string or a Wagtail search query object with every typed text reduced to its words.
+
+    Returns ``""`` when nothing searchable is left (the backend answers that with no results).
+    """
+    if isinstance(query, str):
+        return words(query)
+    if isinstance(query, PlainText):
+        text = words(query.query_string)
+        return PlainText(text, operator=query.operator, boost=query.boost) if text else ""
+    if isinstance(query, Phrase):
+        text = words(query.query_string)
+        return Phrase(text) if text else ""
+    if isinstance(query, Fuzzy):
+        text = words(query.query_string)
+        return Fuzzy(text, operator=query.operator) if text else ""
+    if isinstance(query, Boost):
+        inner = words_query(query.subquery)
+        return Boost(inner, query.boost) if inner != "" else ""
+    if isinstance(query, And | Or):
+        parts = [part for part in map(words_query, query.subqueries) if part != ""]
+        if not parts:
+            return ""
+        return parts[0] if len(parts) == 1 else type(query)(parts)
+    if isinstance(query, Not):
+        inner = words_query(query.subquery)
+        return Not(inner) if inner != "" else ""
+    return query  # MatchAll and anything without typed text
+
+
+class WordsSearchMixin:
+    """Search and autocomplete over the words of the query (see the module's docstring)."""
+
+    def search(self, query, model_or_queryset, *args, **kwargs):
+        return super().search(words_query(query), model_or_queryset, *args, **kwargs)
+
+    def autocomplete(self, query, model_or_queryset, *args, **kwargs):
+        return super().autocomplete(words_query(query), model_or_queryset, *args, **kwargs)
+
+
+_classes = {}
+
+
+def SearchBackend(params):  # noqa: N802 - the name Wagtail looks up in a backend module
+    backend = database_backend(params)
+    base = type(backend)
+    if base not in _classes:
+        _classes[base] = type(f"Words{base.__name__}", (WordsSearchMixin, base), {})
+    backend.__class__ = _classes[base]
+    return backend
+
+
+__all__ = ["SearchBackend", "MatchAll", "words", "words_query"]
