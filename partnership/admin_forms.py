@@ -101,7 +101,7 @@ class SourceSelect(forms.Select):
 # --- Sentences of a document ------------------------------------------------------------------------
 
 _BULLET_RE = re.compile(r"^[•·\-*–]\s*")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[”’\")]?\s+(?=[“‘\"(]?[A-Z0-9])")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[”’\")]?\s+(?=[“‘\"(]?[A-Z])")
 
 
 def document_sentences(text):
