@@ -141,8 +141,8 @@ def _split_sentences(line):
 class CooperationEntryForm(WagtailAdminModelForm):
     """The entry's admin form: a ``period`` typed as written sets the five date fields.
 
-    Left empty (or unchanged), the date fields are used as they are. An unreadable period is a form
-    error on ``period`` naming what could not be read; nothing is saved.
+    Left empty, the date fields are used as they are. An unreadable period is a form error on
+    ``period`` naming what could not be read; nothing is saved.
     """
 
     period = forms.CharField(
@@ -172,8 +172,10 @@ class CooperationEntryForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        # The words win over the date fields whenever there are words: they are what the editor sees
+        # (the page's script keeps the fields in step with them, and empties the words when a field is set).
         text = (cleaned_data.get("period") or "").strip()
-        if text and "period" in self.changed_data:
+        if text:
             try:
                 period = parse_period(text)
             except InvalidFuzzyDate as problem:

@@ -20,7 +20,8 @@ MAX_PERIOD_LENGTH = 100
 
 @require_GET
 def period_preview(request):
-    """``?text=since 2014`` → ``{"shown": "since 2014", "start": …, "end": …, "ongoing": …}`` or ``{"error": …}`` (400)."""
+    """``?text=since 2014`` → ``{"shown": "since 2014", "start_date": "2014-01-01", "start_precision": "year",
+    "end_date": "", "end_precision": "", "ongoing": true}``, or ``{"error": …}`` with status 400."""
     text = request.GET.get("text", "")
     if len(text) > MAX_PERIOD_LENGTH:
         return JsonResponse({"error": f"A period is at most {MAX_PERIOD_LENGTH} characters."}, status=400)
@@ -28,11 +29,14 @@ def period_preview(request):
         period = parse_period(text)
     except InvalidFuzzyDate as problem:
         return JsonResponse({"error": str(problem)}, status=400)
+    end = period.end
     return JsonResponse(
         {
             "shown": str(period),
-            "start": str(period.start),
-            "end": str(period.end) if period.end else None,
+            "start_date": period.start.date.isoformat(),
+            "start_precision": period.start.precision,
+            "end_date": end.date.isoformat() if end else "",
+            "end_precision": end.precision if end else "",
             "ongoing": period.ongoing,
         }
     )

@@ -126,11 +126,17 @@ class Provenance(models.Model):
         return errors
 
 
-class Translatable(TranslatableMixin, FixtureTracked):
-    """A translatable record with a slug unique within its locale."""
+class Translatable(TranslatableMixin, FixtureTracked, index.Indexed):
+    """A translatable record with a slug unique within its locale, searched by name in the admin's choosers."""
 
     name = models.CharField(max_length=255)
     slug = models.SlugField(max_length=120, help_text="Part of public URLs and filters; keep it stable.")
+
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.FilterField("locale_id"),
+    ]
 
     class Meta(TranslatableMixin.Meta):
         abstract = True
@@ -224,6 +230,12 @@ class Programme(Translatable, Provenance):
         help_text="The programme this one belongs to (the Interoperability Platform belongs to the Partnership Interoperability Initiative).",
     )
     description = models.TextField(blank=True)
+
+    search_fields = [
+        *Translatable.search_fields,
+        index.SearchField("acronym"),
+        index.AutocompleteField("acronym"),
+    ]
 
     class Meta(Translatable.Meta):
         verbose_name = "programme, fund or body"

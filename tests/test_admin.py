@@ -136,3 +136,12 @@ def test_the_sentences_of_a_source_document(loaded, admin_client):
     assert len(sentences) == 25  # the document is short
     assert admin_client.get("/admin/partnership/sources/999999/sentences/").status_code == 404
     assert Client().get(f"/admin/partnership/sources/{source.pk}/sentences/").status_code == 302  # log in first
+
+
+def test_the_programme_chooser_searches_by_name_and_acronym(loaded, admin_client):
+    url = "/admin/snippets/choose/partnership/programme/results/"
+    by_acronym = admin_client.get(url, {"q": "MARCOM"}).content.decode()
+    assert "NATO Maritime Command" in by_acronym and "Science for Peace" not in by_acronym
+    by_name = admin_client.get(url, {"q": "Interoperab"}).content.decode()
+    assert "Interoperability Platform" in by_name and "NATO Maritime Command" not in by_name
+    assert "Search term" in admin_client.get("/admin/snippets/choose/partnership/partner/").content.decode()

@@ -439,10 +439,28 @@ def test_an_empty_period_leaves_the_date_fields_as_they_are(client, users):
     assert revision_of(entry).period_display == "July 2012"
 
 
+def test_the_words_win_over_date_fields_left_behind(client, users):
+    """A form whose date fields lag behind its words (autosave made the draft, the page kept its fields) saves the words."""
+    entry = CooperationEntry.objects.get(slug=SLUG)
+    client = client_for(client, users["editor"])
+    client.post(f"{ENTRIES}/edit/{entry.pk}/", entry_form(entry, period="since 2014"))
+    assert revision_of(entry).period_display == "since 2014"
+    client.post(f"{ENTRIES}/edit/{entry.pk}/", entry_form(entry, period="since 2014", title="Again"))
+    draft = revision_of(entry)
+    assert draft.title == "Again" and draft.period_display == "since 2014"
+
+
 def test_the_period_preview_answers_what_the_form_would_read(client, users):
     client = client_for(client, users["editor"])
     answer = client.get("/admin/partnership/period/", {"text": "the early 1990s"})
-    assert answer.status_code == 200 and answer.json()["shown"] == "the early 1990s"
+    assert answer.status_code == 200 and answer.json() == {
+        "shown": "the early 1990s",
+        "start_date": "1990-01-01",
+        "start_precision": "early-decade",
+        "end_date": "",
+        "end_precision": "",
+        "ongoing": False,
+    }
     refused = client.get("/admin/partnership/period/", {"text": "next Tuesday"})
     assert refused.status_code == 400 and "“next Tuesday” is not a period" in refused.json()["error"]
     assert client.get("/admin/partnership/period/", {"text": "9" * 101}).status_code == 400

@@ -24,6 +24,8 @@
     return words(query).every(function (word) { return haystack.indexOf(word) !== -1; });
   }
 
+  var DATE_FIELDS = ["start_date", "start_precision", "end_date", "end_precision", "ongoing"];
+
   /* “When”: the server reads the period with the same parser as the form, and says how it is shown. */
   function setUpPeriod(container) {
     var input = container.querySelector("input");
@@ -41,6 +43,7 @@
           if (data.error) {
             shown.textContent = data.error;
           } else {
+            fillDateFields(data);
             shown.appendChild(document.createTextNode("Shown as: "));
             var strong = document.createElement("strong");
             strong.textContent = data.shown;
@@ -50,6 +53,29 @@
         .catch(function () { shown.textContent = ""; });
     }, 250);
     input.addEventListener("input", update);
+
+    // The date fields (in their collapsed panel) follow the words, and setting one by hand empties the
+    // words: the server reads the words when there are any, the fields otherwise.
+    var fields = DATE_FIELDS.map(function (name) { return document.getElementById("id_" + name); }).filter(Boolean);
+    var filling = false;
+    function fillDateFields(data) {
+      filling = true;
+      fields.forEach(function (field) {
+        var name = field.id.slice(3);
+        if (field.type === "checkbox") field.checked = Boolean(data[name]);
+        else field.value = data[name] || "";
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      filling = false;
+    }
+    fields.forEach(function (field) {
+      field.addEventListener("change", function () {
+        if (filling || !input.value) return;
+        input.value = "";
+        shown.classList.remove("period-input__shown--error");
+        shown.textContent = "Set field by field below.";
+      });
+    });
   }
 
   /* Checkbox lists: the filter hides the unticked options that do not match; ticked ones stay. */
