@@ -65,6 +65,15 @@ class FilteredCheckboxList(forms.CheckboxSelectMultiple):
 
     template_name = "partnership/widgets/filtered_checkbox_list.html"
 
+    def __init__(self, noun="", attrs=None, choices=()):
+        super().__init__(attrs=attrs, choices=choices)
+        self.noun = noun
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["filter_label"] = f"Find {self.noun}" if self.noun else "Find"
+        return context
+
     @property
     def media(self):
         return ADMIN_MEDIA
@@ -311,10 +320,10 @@ ENTRY_EDIT_HANDLER = ObjectList(
         ),
         MultiFieldPanel(
             [
-                FieldPanel("areas", widget=FilteredCheckboxList),
-                FieldPanel("programmes", widget=FilteredCheckboxList),
-                FieldPanel("places", widget=FilteredCheckboxList),
-                FieldPanel("beneficiaries", widget=FilteredCheckboxList),
+                FieldPanel("areas", widget=FilteredCheckboxList("areas")),
+                FieldPanel("programmes", widget=FilteredCheckboxList("programmes")),
+                FieldPanel("places", widget=FilteredCheckboxList("places")),
+                FieldPanel("beneficiaries", widget=FilteredCheckboxList("beneficiary countries")),
             ],
             heading="Where and with whom",
         ),
@@ -329,7 +338,7 @@ PARTNER_PANELS = [
     slug_panel(),
     FieldPanel("framework"),
     FieldPanel("iso_code"),
-    FieldPanel("areas", widget=FilteredCheckboxList),
+    FieldPanel("areas", widget=FilteredCheckboxList("areas")),
     provenance_panel(),
 ]
 FRAMEWORK_PANELS = [NewRecordTitlePanel("name", placeholder=False), slug_panel(), FieldPanel("description")]

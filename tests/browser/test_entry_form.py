@@ -74,7 +74,7 @@ def test_an_editor_adds_an_entry_typing_as_the_document_writes(fresh_site, brows
     assert page.locator("#id_ongoing").is_checked()
 
     # Areas and programmes: type a few letters, pick.
-    areas_filter = page.locator("#id_areas-filter")
+    areas_filter = page.get_by_role("searchbox", name="Find areas")
     areas_filter.press_sequentially("mariti", delay=100)
     page.wait_for_timeout(PAUSE)
     areas = page.locator("#id_areas")
@@ -83,7 +83,7 @@ def test_an_editor_adds_an_entry_typing_as_the_document_writes(fresh_site, brows
     areas_filter.press("Enter")  # the only match is ticked; the form is not submitted
     page.wait_for_timeout(PAUSE)
     assert areas.get_by_label("Maritime security", exact=True).is_checked()
-    programmes_filter = page.locator("#id_programmes-filter")
+    programmes_filter = page.get_by_role("searchbox", name="Find programmes")
     programmes_filter.press_sequentially("marcom", delay=100)  # programmes are found by acronym too
     page.wait_for_timeout(PAUSE)
     page.locator("#id_programmes").get_by_label("NATO Maritime Command (MARCOM)").check()
