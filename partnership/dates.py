@@ -163,3 +163,98 @@ def format_period(start, end=None, ongoing=False):
     if start.precision == end.precision == Precision.MONTH and start.date.year == end.date.year:
         return f"{calendar.month_name[start.date.month]}–{end}"
     return f"{start} – {str(end).removeprefix('the ')}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period read from words: a start, an optional end, and whether it is open-ended (“since …”)."""
+
+    start: FuzzyDate
+    end: FuzzyDate | None = None
+    ongoing: bool = False
+
+    def __str__(self):
+        return format_period(self.start, self.end, self.ongoing)
+
+
+PERIOD_EXAMPLES = (
+    "“the early 1990s”, “mid-2000s”, “April 2013”, “12 September 2018”, “since 2014”, "
+    "“from March 2010”, “2009–2013”, “April–July 2013”"
+)
+# Words that open a period and say it has no end yet, and words that only introduce one.
+_OPEN_RE = re.compile(r"^(?:since|from|as of|starting(?: in)?)\s+(.+)$", re.IGNORECASE)
+_LEAD_RE = re.compile(r"^(?:in|during|over|between|from)\s+(.+)$", re.IGNORECASE)
+# What separates the two ends of a range: a dash of any kind, or a word.
+_RANGE_SEPARATOR_RE = re.compile(r"\s*[-‐‑‒–—―]\s*|\s+(?:to|until|till|and)\s+", re.IGNORECASE)
+
+
+def parse_period(text):
+    """Read a period as documents write it; returns a ``Period``.
+
+    "the early 1990s", "April 2013", "since 2014", "from March 2010" (open-ended), "2009–2013",
+    "2009-2013", "between 2009 and 2013", "April–July 2013", "the early 1990s – mid-2000s" (what
+    ``format_period`` writes reads back the same). Raises ``InvalidFuzzyDate`` with a message saying
+    what could not be read, or why the period is impossible (an end before its start).
+    """
+    whole = " ".join(str(text).strip().split())
+    words = whole.rstrip(".")
+    if not words:
+        raise InvalidFuzzyDate(f"Write the period as the document does: {PERIOD_EXAMPLES}.")
+    if match := _OPEN_RE.match(words):
+        if _split_range(match[1]) is None:
+            return Period(_parse_one(match[1], whole), ongoing=True)
+        if not words.lower().startswith("from "):  # “from 2009 to 2013” is a closed range, read below
+            raise InvalidFuzzyDate(
+                f"“{whole}” says both that the period has no end (“{words.split()[0]} …”) and when it ended: "
+                "write “since 2014” or “2014–2016”."
+            )
+    elif match := _LEAD_RE.match(words):
+        words = match[1]
+    try:
+        return Period(FuzzyDate.parse(words))
+    except InvalidFuzzyDate as problem:
+        parts = _split_range(words)
+        if parts is None:
+            if "not a real date" in str(problem):
+                raise InvalidFuzzyDate(f"“{whole}” is not a real date.") from None
+            raise InvalidFuzzyDate(
+                f"“{whole}” is not a period this site can read. Write it as the document does: {PERIOD_EXAMPLES}."
+            ) from None
+    first, last = parts
+    end = _parse_one(last, whole, "end")
+    if first.lower() in MONTHS and end.precision in (Precision.MONTH, Precision.DAY):
+        first = f"{first} {end.date.year}"  # “April–July 2013”: the start takes the end's year
+    start = _parse_one(first, whole, "start")
+    if end.last_day < start.first_day:
+        raise InvalidFuzzyDate(f"In “{whole}” the end ({end}) is before the start ({start}).")
+    return Period(start, end if end != start else None)
+
+
+def _split_range(words):
+    """The two sides of the first separator whose both sides look like dates, or None."""
+    for match in _RANGE_SEPARATOR_RE.finditer(words):
+        first, last = words[: match.start()].strip(), words[match.end() :].strip()
+        # “mid-2000s” and “2013-04” hold dashes that separate nothing.
+        if (
+            not first
+            or re.search(r"(?:^|\s)(?:mid|early|late)$", first, re.IGNORECASE)
+            or re.fullmatch(r"\d{1,2}", last)
+        ):
+            continue
+        if re.search(r"\d", last):
+            first = re.sub(r"^(?:from|between)\s+", "", first, flags=re.IGNORECASE)
+            return first, last
+    return None
+
+
+def _parse_one(part, whole, side=""):
+    where = f"the {side} “{part}”" if side else f"“{part}”"
+    try:
+        return FuzzyDate.parse(part)
+    except InvalidFuzzyDate as problem:
+        if "not a real date" in str(problem):
+            raise InvalidFuzzyDate(f"In “{whole}”, {where} is not a real date.") from None
+        raise InvalidFuzzyDate(
+            f"In “{whole}”, {where} is not a date this site can read. Write the period as the document does: "
+            f"{PERIOD_EXAMPLES}."
+        ) from None

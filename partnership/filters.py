@@ -12,7 +12,7 @@ from operator import and_
 
 import django_filters
 from django import forms
-from django.db.models import CharField, Count, F, Q, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
 
 from .models import Area, CooperationEntry, Partner, Place, Programme
 
@@ -211,10 +211,21 @@ class CooperationEntryFilter(django_filters.FilterSet):
         chosen = set(self.cleaned_data.get("kind") or [])
         return sum(n for kind, n in counts["kind"].items() if not chosen or kind in chosen)
 
+    # Editors may add programmes and places while writing an entry: such a record is offered to readers
+    # only once a published entry names it (a Moderator approved that entry).
+    PUBLISHED_THROUGH = {"programme": "programmes", "beneficiary": "beneficiaries"}
+
+    def facet_records(self, facet, model):
+        if facet not in self.PUBLISHED_THROUGH:
+            return model.objects.all()
+        named = CooperationEntry.objects.filter(live=True, **{self.PUBLISHED_THROUGH[facet]: OuterRef("pk")})
+        return model.objects.filter(Exists(named))
+
     def facet_options(self):
         """Every option of each facet, in the order readers expect, in one query (a UNION ALL)."""
         per_model = [
-            model.objects.order_by()
+            self.facet_records(facet, model)
+            .order_by()
             .values(facet_name=Value(facet, output_field=CharField()), value=F("slug"), label=F("name"))
             .annotate(sort_key=F(ordering))
             for facet, (model, ordering) in self.FACET_RECORDS.items()

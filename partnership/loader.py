@@ -250,6 +250,17 @@ class Refs(Ref):
         return [loader.lookup(self.section, slug) for slug in value]
 
 
+@dataclass(frozen=True)
+class Countries(Refs):
+    """A list of place slugs that must all be countries (beneficiaries: a region or a sea is a place)."""
+
+    def clean(self, value, loader, record):
+        places = super().clean(value, loader, record)
+        if others := [place.slug for place in places if place.kind != "country"]:
+            raise FieldProblem(f"only countries can be beneficiaries; “{others[0]}” is not one (name it under places)")
+        return places
+
+
 PROVENANCE = (
     Ref("source", section="sources"),
     Text("section", attr="source_section"),
@@ -362,7 +373,7 @@ SECTIONS = (
             Refs("areas", section="areas"),
             Refs("programmes", section="programmes"),
             Refs("places", section="places"),
-            Refs("beneficiaries", section="places"),
+            Countries("beneficiaries", section="places"),
             Ref("source", section="sources", required=True),
             Text("section", attr="source_section", required=True),
             Text("quote", attr="source_quote", required=True),

@@ -37,6 +37,24 @@ def normalise_space(text):
     return " ".join(text.split())
 
 
+# Typography that differs between a document and what an editor types: curly and straight quotes,
+# dashes and hyphens, the ellipsis. Mapped to one plain form before quotes are compared.
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+        "\u00ad": None,  # a soft hyphen is invisible
+        "\u200b": None,  # so is a zero-width space
+    }
+)  # fmt: skip
+
+
+def normalise_quote(text):
+    """``text`` as compared with a document: whitespace collapsed, typographic quotes, dashes and ellipses plain."""
+    return normalise_space(str(text).translate(_TYPOGRAPHY).replace("\u2026", "..."))
+
+
 class FixtureTracked(models.Model):
     """What the fixture loader wrote last, to recognise an editor's later change."""
 
@@ -65,7 +83,16 @@ class SourceDocument(FixtureTracked):
         return self.title
 
     def contains(self, sentence):
-        return normalise_space(sentence) in normalise_space(self.text)
+        """Whether ``sentence`` is in the text, whatever its quotes, dashes and whitespace (see ``normalise_quote``)."""
+        return self.position_of(sentence) is not None
+
+    def position_of(self, sentence):
+        """Where ``sentence`` starts in the normalised text (an int), or None when it is not there."""
+        needle = normalise_quote(sentence)
+        if not needle:
+            return None
+        position = normalise_quote(self.text).find(needle)
+        return None if position < 0 else position
 
 
 class Provenance(models.Model):
@@ -138,11 +165,17 @@ class SlugUniquePerLocale(models.Model):
             raise ValidationError(errors) from error
 
 
-class Translatable(SlugUniquePerLocale, TranslatableMixin, FixtureTracked):
-    """A translatable record with a slug unique within its locale."""
+class Translatable(SlugUniquePerLocale, TranslatableMixin, FixtureTracked, index.Indexed):
+    """A translatable record with a slug unique within its locale, searched by name in the admin's choosers."""
 
     name = models.CharField(validators=[validate_text], max_length=255)
     slug = models.SlugField(max_length=120, help_text="Part of public URLs and filters; keep it stable.")
+
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.FilterField("locale_id"),
+    ]
 
     class Meta(TranslatableMixin.Meta):
         abstract = True
@@ -236,6 +269,12 @@ class Programme(Translatable, Provenance):
         help_text="The programme this one belongs to (the Interoperability Platform belongs to the Partnership Interoperability Initiative).",
     )
     description = models.TextField(validators=[validate_text], blank=True)
+
+    search_fields = [
+        *Translatable.search_fields,
+        index.SearchField("acronym"),
+        index.AutocompleteField("acronym"),
+    ]
 
     class Meta(Translatable.Meta):
         verbose_name = "programme, fund or body"
@@ -359,7 +398,23 @@ class CooperationEntry(
     )
     places = ParentalManyToManyField(Place, blank=True, related_name="entries_here", help_text="Where it took place.")
     beneficiaries = ParentalManyToManyField(
-        Place, blank=True, related_name="entries_benefiting", verbose_name="beneficiary countries"
+        Place,
+        blank=True,
+        related_name="entries_benefiting",
+        verbose_name="beneficiary countries",
+        limit_choices_to={"kind": Place.Kind.COUNTRY},  # regions and seas are places, not beneficiaries
+    )
+
+    class Direction(models.TextChoices):
+        PROVIDED = "provided", "Provided by the partner"
+        RECEIVED = "received", "Received by the partner"
+
+    direction = models.CharField(
+        "which way support flowed",
+        max_length=8,
+        choices=Direction.choices,
+        default=Direction.PROVIDED,
+        help_text="“Received” when the partner was helped (by a trust fund, say) rather than giving the help.",
     )
     source_order = models.PositiveIntegerField(
         default=0, help_text="Position of the fact in its source document, to list entries in reading order."
@@ -407,6 +462,7 @@ class CooperationEntry(
         APIField("ongoing"),
         APIField("amount"),
         APIField("currency"),
+        APIField("direction"),
         *(
             APIField(name, serializer=SlugRelatedField(slug_field="slug", many=True, read_only=True))
             for name in ("areas", "programmes", "places", "beneficiaries")

@@ -20,6 +20,9 @@ from wagtail.models import (
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 
 REFERENCE_MODELS = (Partner, Framework, Area, Programme, Place, SourceDocument)
+# What an Editor may propose while writing an entry. A new programme, place or document is public only
+# through an entry that a Moderator approves; changing or deleting existing ones stays with Moderators.
+EDITOR_PROPOSES = (Programme, Place, SourceDocument)
 ADMIN_BASICS = [
     "wagtailadmin.access_admin",
     *(f"wagtailimages.{action}_image" for action in ("add", "change", "choose")),
@@ -31,6 +34,7 @@ EDITOR_PERMISSIONS = [
     "partnership.change_cooperationentry",
     "partnership.view_cooperationentry",
     *(f"partnership.view_{model._meta.model_name}" for model in REFERENCE_MODELS),
+    *(f"partnership.add_{model._meta.model_name}" for model in EDITOR_PROPOSES),
 ]
 MODERATOR_PERMISSIONS = [
     *EDITOR_PERMISSIONS,

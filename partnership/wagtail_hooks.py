@@ -7,7 +7,9 @@ to overwrite a newer version, and saving over one asks first.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.urls import path
 from django.utils.functional import cached_property
+from wagtail import hooks
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
@@ -15,6 +17,7 @@ from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet as WagtailSnippetViewSet
 from wagtail.snippets.widgets import AdminSnippetChooser
 
+from . import admin_forms, admin_views
 from .admin_filters import EntryAdminFilterSet
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 
@@ -77,6 +80,8 @@ class SnippetViewSet(WagtailSnippetViewSet):
 
 class CooperationEntryViewSet(SnippetViewSet):
     model = CooperationEntry
+    workflow_action_view_class = admin_views.EntryWorkflowActionView
+    edit_handler = admin_forms.ENTRY_EDIT_HANDLER
     icon = "list-ul"
     menu_label = "Cooperation entries"
     list_display = [
@@ -107,6 +112,7 @@ class CooperationEntryViewSet(SnippetViewSet):
         "programmes",
         "places",
         "beneficiaries",
+        "direction",
         "source",
         "source_section",
         "source_quote",
@@ -132,6 +138,7 @@ class CooperationEntryViewSet(SnippetViewSet):
 
 class PartnerViewSet(SnippetViewSet):
     model = Partner
+    panels = admin_forms.PARTNER_PANELS
     icon = "site"
     list_display = ["name", "framework", "iso_code"]
     list_filter = ["framework"]
@@ -142,12 +149,14 @@ class PartnerViewSet(SnippetViewSet):
 
 class FrameworkViewSet(SnippetViewSet):
     model = Framework
+    panels = admin_forms.FRAMEWORK_PANELS
     icon = "group"
     list_display = ["name", "slug"]
 
 
 class AreaViewSet(SnippetViewSet):
     model = Area
+    panels = admin_forms.AREA_PANELS
     icon = "tag"
     list_display = ["name", "category", "slug"]
     list_filter = ["category"]
@@ -155,6 +164,7 @@ class AreaViewSet(SnippetViewSet):
 
 class ProgrammeViewSet(SnippetViewSet):
     model = Programme
+    panels = admin_forms.PROGRAMME_PANELS
     icon = "folder-open-inverse"
     menu_label = "Programmes, funds and bodies"
     list_display = ["name", "acronym", "kind", "parent"]
@@ -166,6 +176,7 @@ class ProgrammeViewSet(SnippetViewSet):
 
 class PlaceViewSet(SnippetViewSet):
     model = Place
+    panels = admin_forms.PLACE_PANELS
     icon = "globe"
     list_display = ["name", "kind", "iso_code"]
     list_filter = ["kind"]
@@ -173,6 +184,7 @@ class PlaceViewSet(SnippetViewSet):
 
 class SourceDocumentViewSet(SnippetViewSet):
     model = SourceDocument
+    panels = admin_forms.SOURCE_PANELS
     icon = "doc-full"
     menu_label = "Source documents"
     list_display = ["title", "publisher", "last_updated"]
@@ -194,3 +206,22 @@ class PartnershipViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(PartnershipViewSetGroup)
+
+
+# --- The entry form's helpers, the approval message and bulk approval -------------------------------
+
+
+@hooks.register("register_admin_urls")
+def entry_form_helper_urls():
+    return [
+        path("partnership/period/", admin_views.period_preview, name="partnership_admin_period"),
+        path(
+            "partnership/sources/<int:pk>/sentences/",
+            admin_views.source_sentences,
+            name="partnership_admin_sentences",
+        ),
+    ]
+
+
+hooks.register("after_edit_snippet", admin_views.add_approval_message_after_edit)
+hooks.register("register_bulk_action", admin_views.ApproveBulkAction)

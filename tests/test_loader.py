@@ -207,6 +207,11 @@ BAD_RECORDS = [
         {"places": [{"slug": "x", "name": "X", "kind": "country", "iso_code": "xyz"}]},
         ["field “iso_code”"],
     ),
+    (
+        "a region as beneficiary",
+        {"entries": [good_entry(beneficiaries=["balkans"])]},
+        ["field “beneficiaries”", "only countries can be beneficiaries; “balkans” is not one"],
+    ),
     ("source outside folder", {"sources": [{"slug": "s", "title": "S", "file": "../../etc/passwd"}]}, ["outside"]),
 ]
 
