@@ -6,6 +6,8 @@ from django.utils import translation
 from django.utils.html import format_html
 from wagtail import hooks
 
+from partnership.admin_views import approval_message
+
 from .editing import newer_revision_by_someone_else, newer_version_message
 
 
@@ -27,23 +29,10 @@ def submit_after_the_autosave():
 
 
 @hooks.register("after_edit_page")
-def confirm_a_workflow_action(request, page):
-    """Say what a moderator's Approve or Request changes did: Wagtail only says the page was updated."""
-    if not request.POST.get("action-workflow-action"):
-        return None
-    page.refresh_from_db()
-    action = request.POST.get("workflow-action-name")
-    if action == "approve" and page.live and not page.has_unpublished_changes:
-        messages.success(request, format_html("“{}” approved and published.", page.get_admin_display_title()))
-    elif action == "approve":
-        messages.success(
-            request, format_html("“{}” approved; it moves on to the next review.", page.get_admin_display_title())
-        )
-    elif action == "reject":
-        messages.success(
-            request, format_html("Changes requested: “{}” goes back to its editor.", page.get_admin_display_title())
-        )
-    return None
+def confirm_an_approval(request, page):
+    """Say what a moderator's Approve did (published, or which step it waits for): Wagtail only says “updated”."""
+    if request.POST.get("action-workflow-action") and request.POST.get("workflow-action-name") == "approve":
+        messages.success(request, approval_message(page))
 
 
 def tell_of_a_newer_version(request, instance, noun):

@@ -126,7 +126,7 @@ def test_an_editor_and_a_moderator_work_on_the_japan_page_at_a_human_pace(fresh_
     moderator.get_by_role("button", name="Approve and Publish", exact=True).click()
     moderator.wait_for_load_state()
     assert "Relations with Japan and NATO" in public_text(site, "/partners/japan/")
-    assert "“Relations with Japan and NATO” approved and published." in messages(moderator), messages(moderator)
+    assert "‘Relations with Japan and NATO’ approved and published." in messages(moderator), messages(moderator)
 
 
 def test_two_people_on_one_entry_are_told_and_lose_nothing(fresh_site, browser):

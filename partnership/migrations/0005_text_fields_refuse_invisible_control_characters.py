@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partnership', '0003_entries_edited_like_pages'),
+        ('partnership', '0004_entry_direction_and_country_beneficiaries'),
     ]
 
     operations = [
