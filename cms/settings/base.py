@@ -186,6 +186,8 @@ WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000  # e.g. 8000 × 5000, counting every frame of an animation
+# Every admin image form decodes the whole upload first: a bomb or a damaged file is a form error (cms/images.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.images.SafeImageForm"
 
 # --- Security: headers on every response, login throttling, request size ---------------------------
 # Every environment sends these; HSTS, secure cookies and the HTTPS redirect are in production.py.

@@ -1,0 +1,161 @@
+"""Hardening of the admin (issue 12): faults that public bug reports of Wagtail sites find, fixed by kind.
+
+Images that cannot be decoded safely, exports that would run formulas, admin actions that hit model
+validation, copies that touch their source, schedules that have run.
+"""
+
+import io
+import struct
+import zlib
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image as PILImage
+from wagtail.images.models import Image
+
+from .test_access import client_as, editor  # noqa: F401 - editor is a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+# --- 5. Images that cannot be decoded safely ----------------------------------------------------------
+
+
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def png_bomb(width=15000, height=12000):
+    """A real decompression bomb: 180 million 1-bit pixels of zeros in about 22 KB."""
+    compressor = zlib.compressobj(9)
+    row = b"\0" * (1 + (width + 7) // 8)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+
+
+def small(fmt, size=(64, 48), **options):
+    buffer = io.BytesIO()
+    PILImage.effect_noise(size, 60).convert("RGB").save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def jpeg_bomb():
+    data = bytearray(small("JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 65000, 65000)
+    return bytes(data)
+
+
+def gif_bomb():
+    data = bytearray(small("GIF"))
+    data[6:10] = struct.pack("<HH", 65000, 65000)
+    descriptor = data.index(b"\x2c", 13)
+    data[descriptor + 5 : descriptor + 9] = struct.pack("<HH", 65000, 65000)
+    return bytes(data)
+
+
+def webp_bomb():
+    data = bytearray(small("WEBP", lossless=True))
+    assert data[12:16] == b"VP8L"
+    bits = int.from_bytes(data[21:25], "little")
+    data[21:25] = ((bits & ~((1 << 28) - 1)) | 16383 | (16383 << 14)).to_bytes(4, "little")
+    return bytes(data)
+
+
+def avif_bomb():
+    data = bytearray(small("AVIF"))
+    ispe = data.index(b"ispe")
+    data[ispe + 8 : ispe + 16] = struct.pack(">II", 20000, 20000)
+    return bytes(data)
+
+
+def truncated(fmt, **options):
+    data = small(fmt, size=(300, 200), **options)
+    return data[: len(data) // 2]
+
+
+UNDECODABLE = {
+    # name: (file name, bytes, what the form says)
+    "png bomb": ("bomb.png", png_bomb, "too many pixels to be opened safely"),
+    "jpeg bomb": ("bomb.jpg", jpeg_bomb, "too many pixels to be opened safely"),
+    "gif bomb": ("bomb.gif", gif_bomb, "too many pixels to be opened safely"),
+    "webp bomb": ("bomb.webp", webp_bomb, "too many pixels to be opened safely"),
+    # libavif checks the claimed size against the coded one, so a patched header is no bomb, just not an image.
+    "avif with a forged size": ("bomb.avif", avif_bomb, "could not be read in full"),
+    "truncated png": ("cut.png", lambda: truncated("PNG"), "could not be read in full"),
+    "truncated jpeg": ("cut.jpg", lambda: truncated("JPEG"), "could not be read in full"),
+    "truncated gif": ("cut.gif", lambda: truncated("GIF"), "could not be read in full"),
+    "truncated webp": ("cut.webp", lambda: truncated("WEBP"), "could not be read in full"),
+    "png header, random data": (
+        "noise.png",
+        lambda: small("PNG")[:33] + bytes(range(256)) * 4,
+        "could not be read in full",
+    ),
+    "text named png": ("notes.png", lambda: b"just some words, not an image", "Upload a valid image"),
+}
+
+
+@pytest.mark.parametrize("case", ["png bomb", "jpeg bomb", "gif bomb", "webp bomb"])
+def test_the_bombs_are_bombs(case):
+    """The premise: Pillow itself refuses to open each of these files."""
+    with pytest.raises(PILImage.DecompressionBombError):
+        PILImage.open(io.BytesIO(UNDECODABLE[case][1]()))
+
+
+def stored_originals():
+    """The uploaded files (renditions made to show the edit form are not uploads)."""
+    root = settings.MEDIA_ROOT / "original_images"
+    return {path.name for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+
+def upload(client, path, name, data):
+    """POST one image file by one upload path; returns (status, what the page or JSON says)."""
+    file = SimpleUploadedFile(name, data, content_type="application/octet-stream")
+    if path == "add":
+        response = client.post(reverse("wagtailimages:add"), {"title": "Upload", "file": file})
+        return response.status_code, response.content.decode()
+    if path == "multiple add":
+        response = client.post(
+            reverse("wagtailimages:add_multiple"), {"files[]": file}, headers={"x-requested-with": "XMLHttpRequest"}
+        )
+        return response.status_code, response.content.decode()
+    if path == "chooser upload":
+        response = client.post(
+            reverse("wagtailimages_chooser:create"),
+            {"image-chooser-upload-title": "Upload", "image-chooser-upload-file": file},
+        )
+        return response.status_code, response.content.decode()
+    if path == "edit (replace file)":
+        image = Image.objects.get(title="Existing")
+        response = client.post(reverse("wagtailimages:edit", args=[image.pk]), {"title": "Existing", "file": file})
+        return response.status_code, response.content.decode()
+    raise AssertionError(path)
+
+
+UPLOAD_PATHS = ["add", "multiple add", "chooser upload", "edit (replace file)"]
+
+
+@pytest.mark.parametrize("path", UPLOAD_PATHS)
+@pytest.mark.parametrize("case", UNDECODABLE)
+def test_an_image_that_cannot_be_decoded_safely_is_a_form_error(editor, case, path):  # noqa: F811
+    existing = Image.objects.create(title="Existing", file=ContentFile(small("PNG"), name="existing.png"))
+    original_file = existing.file.name
+    before = stored_originals()
+    name, data, message = UNDECODABLE[case]
+    status, text = upload(client_as(editor), path, name, data())
+    assert status == 200, text[:500]
+    assert message in text.replace("\\u201c", "“").replace("\\u201d", "”")
+    assert list(Image.objects.values_list("title", "file")) == [("Existing", original_file)]
+    assert stored_originals() == before
+
+
+@pytest.mark.parametrize("path", UPLOAD_PATHS)
+def test_a_whole_image_is_still_accepted_by_every_path(editor, path):  # noqa: F811
+    Image.objects.create(title="Existing", file=ContentFile(small("PNG"), name="existing.png"))
+    status, text = upload(client_as(editor), path, "good.webp", small("WEBP"))
+    assert status in (200, 302), text[:500]
+    assert Image.objects.filter(file__endswith=".webp").count() == 1
