@@ -24,6 +24,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet as WagtailSnippetView
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from wagtail.snippets.widgets import AdminSnippetChooser
 
+from . import admin_views
 from .admin_filters import EntryAdminFilterSet
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 
@@ -123,6 +124,7 @@ class ChooserViewSet(SnippetChooserViewSet):
 
 class SnippetViewSet(WagtailSnippetViewSet):
     chooser_viewset_class = ChooserViewSet
+    index_view_class = admin_views.IndexView  # exports neutralise formulas
 
 
 class CooperationEntryViewSet(SnippetViewSet):

