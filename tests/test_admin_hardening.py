@@ -188,7 +188,7 @@ def make_every_text_hostile():
         ]
         for index, pk in enumerate(model._base_manager.values_list("pk", flat=True)):
             start = FORMULA_STARTS[index % len(FORMULA_STARTS)]
-            values = {name: f"{start}HYPERLINK(\"http://evil.example/{pk}\",\"{name}\")" for name in text_fields}
+            values = {name: f'{start}HYPERLINK("http://evil.example/{pk}","{name}")' for name in text_fields}
             model._base_manager.filter(pk=pk).update(**values)
 
 
@@ -213,7 +213,7 @@ def test_admin_exports_neutralise_formulas_like_the_public_export(loaded, admin_
         if export_format == "csv":
             rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
         else:
-            rows = [[cell for cell in row] for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
+            rows = [list(row) for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
         cells = [cell for row in rows[1:] for cell in row if isinstance(cell, str)]
         hostile = [cell for cell in cells if "evil.example" in cell]
         assert hostile, f"{viewset.model.__name__}: the hostile text was not exported at all"
