@@ -192,6 +192,13 @@ class PartnerPage(SitePage):
             if others.exists():
                 raise ValidationError({"partner": "Another page in this language is already about this partner."})
 
+    def copy_refused_because(self):
+        """Why this page cannot be copied (a copy keeps its partner and language, which ``clean`` refuses)."""
+        return (
+            f"“{self.title}” cannot be copied: a partner has one page per language, and a copy would be a "
+            f"second page about {self.partner}. Edit this page instead, or add a new page for another partner."
+        )
+
     def get_meta_description(self):
         return self.search_description or self.lead
 

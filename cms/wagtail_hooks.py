@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils import translation
 from wagtail import hooks
 
@@ -13,3 +15,22 @@ def serve_pages_only_in_their_own_language(page, request, serve_args, serve_kwar
     language = translation.get_language()
     if language != settings.LANGUAGE_CODE and page.locale.language_code != language:
         raise Http404("This page is not available in this language yet.")
+
+
+def copy_refusal(page):
+    """The reason a page's model gives for refusing to be copied (``copy_refused_because()``), or None."""
+    refused_because = getattr(page.specific, "copy_refused_because", None)
+    return refused_because() if refused_because else None
+
+
+@hooks.register("before_copy_page")
+def refuse_copies_the_model_would_refuse(request, page):
+    """Refuse a copy (or an alias) up front, with the reason, rather than create a page that cannot be published.
+
+    Wagtail's copy does not run the model's ``clean``: a copy of a partner page was created, and publishing it
+    later failed.
+    """
+    if reason := copy_refusal(page):
+        messages.error(request, reason)
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None

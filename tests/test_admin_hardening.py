@@ -220,3 +220,129 @@ def test_admin_exports_neutralise_formulas_like_the_public_export(loaded, admin_
         assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == [], viewset.model.__name__
         # Exactly the public export's neutralisation: a leading quote, nothing else changed.
         assert all(cell == csv_cell(cell[1:]) for cell in hostile if cell.startswith("'")), viewset.model.__name__
+
+
+# --- 6. Admin actions that hit model validation ------------------------------------------------------
+
+
+def page_counts():
+    from wagtail.models import Page, Revision
+
+    return Page.objects.count(), Revision.objects.count()
+
+
+@pytest.mark.parametrize("alias", [False, True])
+def test_copying_a_partner_page_is_refused_up_front(loaded, admin_client, alias):
+    from cms.models import PartnerPage
+
+    page = PartnerPage.objects.get()
+    before = page_counts()
+    form = {
+        "new_title": "Relations with Japan (copy)",
+        "new_slug": "japan-copy",
+        "new_parent_page": page.get_parent().pk,
+        "copy_subpages": "",
+        "publish_copies": "",
+        **({"alias": "on"} if alias else {}),
+    }
+    response = admin_client.post(reverse("wagtailadmin_pages:copy", args=[page.pk]), form, follow=True)
+    assert response.status_code == 200
+    assert "cannot be copied: a partner has one page per language" in response.content.decode()
+    assert page_counts() == before
+    # The copy form itself is not offered either.
+    response = admin_client.get(reverse("wagtailadmin_pages:copy", args=[page.pk]), follow=True)
+    assert "cannot be copied" in response.content.decode() and 'name="new_slug"' not in response.content.decode()
+
+
+def test_the_admin_api_copy_is_refused_the_same_way(loaded, admin_client):
+    from cms.models import PartnerPage
+
+    page = PartnerPage.objects.get()
+    before = page_counts()
+    response = admin_client.post(
+        f"/admin/api/main/pages/{page.pk}/action/copy/",
+        {"destination_page_id": page.get_parent().pk, "slug": "japan-copy"},
+    )
+    assert response.status_code == 400 and "cannot be copied" in response.json()["message"]
+    assert page_counts() == before
+
+
+@pytest.fixture
+def invalid_copy(loaded):
+    """A draft that breaks a model rule (a second page about Japan), made as an import or an old copy might have."""
+    from cms.models import PartnerPage
+    from partnership.models import Partner
+
+    page = PartnerPage.objects.get()
+    other = Partner.objects.create(name="Elsewhere", slug="elsewhere", framework=page.partner.framework)
+    attrs = {"title": "Relations with Japan (2)", "slug": "japan-2", "live": False, "partner": other}
+    copy = page.copy(update_attrs=attrs)
+    PartnerPage.objects.filter(pk=copy.pk).update(partner=page.partner)
+    copy = PartnerPage.objects.get(pk=copy.pk)
+    copy.save_revision(clean=False)
+    return copy
+
+
+def test_a_bulk_publish_that_the_model_refuses_is_a_message(invalid_copy, admin_client):
+    from wagtail.models import Page
+
+    from .conftest import database_snapshot
+
+    before = database_snapshot()
+    response = admin_client.post(f"/admin/bulk/wagtailcore/page/publish/?id={invalid_copy.pk}&next=/admin/", {})
+    assert response.status_code == 302
+    assert "already about this partner" in admin_client.get(response["Location"]).content.decode()
+    assert not Page.objects.get(pk=invalid_copy.pk).live
+    assert database_snapshot() == before
+
+
+# --- 1. A copy never modifies its source; locks hold on every state-changing URL ----------------------
+
+
+def test_posting_to_a_copy_url_answers_405_and_leaves_the_source_alone(loaded, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from partnership.models import CooperationEntry
+
+    from .test_editors import entry_form
+
+    user = django_user_model.objects.create_user("editor", password="editor-password-1")
+    user.groups.add(Group.objects.get(name="Editors"))
+    entry = CooperationEntry.objects.get(slug="japan-liaison-officer-maritime-command")
+    before = CooperationEntry.objects.filter(pk=entry.pk).values().get(), CooperationEntry.objects.count()
+    client = client_as(user)
+    url = reverse("wagtailsnippets_partnership_cooperationentry:copy", args=[entry.pk])
+    response = client.post(url, entry_form(entry, title="Copied", slug="copied"))
+    assert response.status_code == 405
+    assert (CooperationEntry.objects.filter(pk=entry.pk).values().get(), CooperationEntry.objects.count()) == before
+    assert client.get(url).status_code == 200  # the copy form itself still opens (it posts to the add URL)
+
+
+def test_a_copy_url_of_any_kind_takes_no_post(loaded, admin_client, django_user_model):
+    """Wagtail's other generic copy views (users, sites) had the same fault: a POST saved over the original."""
+    victim = django_user_model.objects.create_user("victim", password="victim-password-1", email="v@example.org")
+    response = admin_client.post(
+        reverse("wagtailusers_users:copy", args=[victim.pk]),
+        {"username": "victim", "email": "evil@example.org", "first_name": "Evil", "last_name": "X", "is_active": "on"},
+    )
+    assert response.status_code == 405
+    victim.refresh_from_db()
+    assert victim.email == "v@example.org" and victim.first_name == ""
+
+
+def test_deleting_a_page_locked_by_someone_else_is_refused_with_the_lock_message(
+    loaded, admin_client, django_user_model
+):
+    from cms.models import PartnerPage
+
+    holder = django_user_model.objects.create_user("holder", first_name="Hana", last_name="Holder")
+    page = PartnerPage.objects.get()
+    from django.utils import timezone
+
+    page.locked, page.locked_by, page.locked_at = True, holder, timezone.now()
+    page.save()
+    response = admin_client.post(reverse("wagtailadmin_pages:delete", args=[page.pk]), follow=True)
+    assert response.status_code == 200
+    messages = [str(message) for message in response.context["messages"]]
+    assert len(messages) == 1 and "was locked</b> by <b>Hana Holder</b>" in messages[0]
+    assert PartnerPage.objects.filter(pk=page.pk, live=True).exists()

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Copies never touch their source, locks hold, validation errors are messages (cms/admin_guards.py).
+    "cms.admin_guards.AdminGuardMiddleware",
     # Turns a locked-out login into the lockout page; django-axes wants it last.
     "axes.middleware.AxesMiddleware",
 ]
