@@ -13,6 +13,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from partnership import views as record_views
+from partnership.admin_forms import PageAdminForm
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
 
 from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor
@@ -20,6 +21,9 @@ from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor
 
 class SitePage(FixtureTracked, Page):
     """What every page of the site shares: a checksum for the fixture loader, and a meta description."""
+
+    # A schedule that has run (publish_scheduled) never blocks the next save (partnership/admin_forms.py).
+    base_form_class = PageAdminForm
 
     # Related objects fetched with the page itself when it is served (see HomePage.route).
     served_with = ()

@@ -28,6 +28,7 @@ from wagtail.models import (
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from .admin_forms import DraftStateAdminForm
 from .currencies import ISO_4217_CODES
 from .dates import FuzzyDate, Precision, format_period, precision_problem
 
@@ -274,6 +275,9 @@ class CooperationEntry(
     Its relations are ParentalManyToManyFields so that revisions and drafts
     carry them too.
     """
+
+    # A schedule that has run (publish_scheduled) never blocks the next save (admin_forms.py).
+    base_form_class = DraftStateAdminForm
 
     class Kind(models.TextChoices):
         MILESTONE = "milestone", "Milestone"

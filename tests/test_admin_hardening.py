@@ -346,3 +346,81 @@ def test_deleting_a_page_locked_by_someone_else_is_refused_with_the_lock_message
     messages = [str(message) for message in response.context["messages"]]
     assert len(messages) == 1 and "was locked</b> by <b>Hana Holder</b>" in messages[0]
     assert PartnerPage.objects.filter(pk=page.pk, live=True).exists()
+
+
+# --- 10. A schedule that has run never blocks the next save ------------------------------------------
+
+
+def minutes_from_now(minutes):
+    import datetime
+
+    from django.utils import timezone
+
+    return (timezone.now() + datetime.timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.fixture
+def later():
+    """Moves the clock on by ``minutes`` for everything that reads timezone.now() (Wagtail, the command)."""
+    import contextlib
+    import datetime
+    from unittest import mock
+
+    from django.utils import timezone
+
+    real_now = timezone.now
+
+    @contextlib.contextmanager
+    def move(minutes):
+        with mock.patch("django.utils.timezone.now", lambda: real_now() + datetime.timedelta(minutes=minutes)):
+            yield
+
+    return move
+
+
+def scheduled_objects():
+    from cms.models import PartnerPage
+    from partnership.models import CooperationEntry
+
+    from .test_editors import entry_form, page_form
+
+    entry = CooperationEntry.objects.get(slug="japan-liaison-officer-maritime-command")
+    page = PartnerPage.objects.get()
+    return {
+        "entry": (entry, reverse("wagtailsnippets_partnership_cooperationentry:edit", args=[entry.pk]), entry_form),
+        "page": (page, reverse("wagtailadmin_pages:edit", args=[page.pk]), page_form),
+    }
+
+
+@pytest.mark.parametrize("kind", ["entry", "page"])
+@pytest.mark.parametrize("action", ["save draft", "publish"])
+def test_a_schedule_that_has_run_never_blocks_the_next_save(loaded, admin_client, later, kind, action):
+    from django.core.management import call_command
+
+    obj, url, form = scheduled_objects()[kind]
+    schedule = {"go_live_at": minutes_from_now(1), "expire_at": minutes_from_now(2)}
+    response = admin_client.post(url, form(obj, **schedule, **{"action-publish": "publish"}))
+    assert response.status_code == 302
+    with later(3):
+        call_command("publish_scheduled", stdout=io.StringIO())
+        call_command("publish_scheduled", stdout=io.StringIO())
+        obj.refresh_from_db()
+        assert obj.expired and not obj.live  # the schedule has run: live at +1 min, expired at +2 min
+        # The edit form shows the stored (past) dates again; the editor changes the title only.
+        data = form(obj, title="After the schedule", **schedule)
+        if action == "publish":
+            data["action-publish"] = "publish"
+        response = admin_client.post(url, data)
+        assert response.status_code == 302, "Expiry date/time must be in the future" in response.content.decode()
+        obj.refresh_from_db()
+        latest = obj.get_latest_revision_as_object()
+        assert latest.title == "After the schedule"
+        assert latest.expire_at is None  # the schedule that has run is not carried into the new revision
+        assert obj.live is (action == "publish")
+
+
+def test_a_past_expiry_the_editor_types_is_still_refused(loaded, admin_client):
+    obj, url, form = scheduled_objects()["entry"]
+    response = admin_client.post(url, form(obj, expire_at=minutes_from_now(-5)))
+    assert response.status_code == 200
+    assert "Expiry date/time must be in the future" in response.content.decode()
