@@ -34,3 +34,21 @@ def refuse_copies_the_model_would_refuse(request, page):
         messages.error(request, reason)
         return redirect("wagtailadmin_explore", page.get_parent().pk)
     return None
+
+
+@hooks.register("register_admin_urls")
+def two_factor_urls():
+    from . import two_factor
+
+    return two_factor.urlpatterns
+
+
+@hooks.register("register_account_menu_item")
+def two_factor_account_item(request):
+    from django.urls import reverse
+
+    return {
+        "url": reverse("two_factor_setup"),
+        "label": "Two-factor sign-in",
+        "help_text": "A code from an authenticator app when you sign in, with recovery codes.",
+    }

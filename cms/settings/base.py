@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Two-factor sign-in (cms/two_factor.py): django-otp marks verified sessions; ours enforces it.
+    "django_otp.middleware.OTPMiddleware",
+    "cms.two_factor.TwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Copies never touch their source, locks hold, validation errors are messages (cms/admin_guards.py).
     "cms.admin_guards.AdminGuardMiddleware",
@@ -233,6 +239,10 @@ ADMIN_CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'self'"],
     },
 }
+# Two-factor sign-in for the admin (cms/two_factor.py): optional here, required in production.
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.two_factor.LoginForm"
+TWO_FACTOR_REQUIRED = False
+OTP_TOTP_ISSUER = "Partnership CMS"
 # Failed logins (django-axes): 5 wrong passwords for one username from one address lock that pair
 # out for 15 minutes (each further try restarts the wait); the page says so, with HTTP 429.
 AUTHENTICATION_BACKENDS = [
