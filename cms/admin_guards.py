@@ -19,12 +19,15 @@ in ``MIDDLEWARE``) holds three rules for every POST (PUT, PATCH, DELETE) under `
    they came from. Each admin POST runs in one transaction, rolled back when it ends this way, so a
    bulk action refused halfway leaves the database as it was. A POST missing a field Wagtail's view
    reads directly (``MultiValueDictKeyError``) is a 400.
+4. **Parameters no listing can use are a 400**, on any admin request: a number beyond 64 bits (an id,
+   a page, a collection: Wagtail's listings failed on them with a 500), and, on SQLite, a search
+   that its full-text engine reads as broken syntax (quotes, signs; it was reported as a database outage).
 """
 
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.utils.datastructures import MultiValueDictKeyError
@@ -34,6 +37,7 @@ from wagtail.admin.views.generic.models import CopyViewMixin
 from wagtail.models import LockableMixin, Page
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+MAX_DIGITS = 18  # every number of up to 18 digits fits a 64-bit integer
 # Views that are lock-aware themselves (they refuse to save over another user's lock) or that
 # change nothing about the object they name.
 LOCK_AWARE_VIEWS = {"edit", "unlock", "copy", "preview_on_edit", "preview_on_add", "view_draft"}
@@ -102,6 +106,15 @@ class AdminGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path_info.startswith("/admin/") and any(
+            value.strip().isdigit() and len(value.strip()) > MAX_DIGITS
+            for _, values in request.GET.lists()
+            for value in values
+        ):
+            # An id or page number beyond 64 bits fails deep in Wagtail's listings (a 500), never a real one.
+            return HttpResponseBadRequest(
+                "A number in the request is too large.", content_type="text/plain; charset=utf-8"
+            )
         if not is_admin_change(request):
             return self.get_response(request)
         with transaction.atomic():
@@ -138,6 +151,16 @@ class AdminGuardMiddleware:
         return None
 
     def process_exception(self, request, exception):
+        # SQLite's full-text search reads quotes and signs in a search as syntax.
+        if (
+            request.path_info.startswith("/admin/")
+            and isinstance(exception, OperationalError)
+            and "fts5: syntax error" in str(exception)
+        ):
+            return HttpResponseBadRequest(
+                "The search could not be understood: search for words, without quotes or signs.",
+                content_type="text/plain; charset=utf-8",
+            )
         if not is_admin_change(request):
             return None
         if isinstance(exception, (MultiValueDictKeyError, ValidationError)):
