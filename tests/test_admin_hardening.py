@@ -184,7 +184,10 @@ def make_every_text_hostile():
         text_fields = [
             f.name
             for f in model._meta.concrete_fields
-            if isinstance(f, (models.CharField, models.TextField)) and not f.choices and f.name != "translation_key"
+            if isinstance(f, (models.CharField, models.TextField))
+            and not f.choices
+            and f.name != "translation_key"
+            and (f.max_length is None or f.max_length >= 60)  # codes (ISO, currency) cannot hold a formula
         ]
         for index, pk in enumerate(model._base_manager.values_list("pk", flat=True)):
             start = FORMULA_STARTS[index % len(FORMULA_STARTS)]
