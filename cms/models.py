@@ -18,6 +18,7 @@ from wagtail.search import index
 
 from partnership import views as record_views
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
+from partnership.scheduling import PageAdminForm
 from partnership.text import validate_text
 
 from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor
@@ -39,6 +40,9 @@ def strings_in(value):
 
 class SitePage(FixtureTracked, Page):
     """What every page of the site shares: a checksum for the fixture loader, and a meta description."""
+
+    # A schedule that has run (publish_scheduled) never blocks the next save (partnership/scheduling.py).
+    base_form_class = PageAdminForm
 
     # Related objects fetched with the page itself when it is served (see HomePage.route).
     served_with = ()
@@ -237,6 +241,13 @@ class PartnerPage(SitePage):
                 others = others.exclude(pk=self.pk)
             if others.exists():
                 raise ValidationError({"partner": "Another page in this language is already about this partner."})
+
+    def copy_refused_because(self):
+        """Why this page cannot be copied (a copy keeps its partner and language, which ``clean`` refuses)."""
+        return (
+            f"“{self.title}” cannot be copied: a partner has one page per language, and a copy would be a "
+            f"second page about {self.partner}. Edit this page instead, or add a new page for another partner."
+        )
 
     def get_meta_description(self):
         return self.search_description or self.lead

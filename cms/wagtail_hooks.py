@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.html import format_html
@@ -50,3 +51,40 @@ def tell_of_a_newer_page_version(request, page):
 @hooks.register("before_edit_snippet")
 def tell_of_a_newer_snippet_version(request, instance):
     tell_of_a_newer_version(request, instance, instance._meta.verbose_name)
+
+
+def copy_refusal(page):
+    """The reason a page's model gives for refusing to be copied (``copy_refused_because()``), or None."""
+    refused_because = getattr(page.specific, "copy_refused_because", None)
+    return refused_because() if refused_because else None
+
+
+@hooks.register("before_copy_page")
+def refuse_copies_the_model_would_refuse(request, page):
+    """Refuse a copy (or an alias) up front, with the reason, rather than create a page that cannot be published.
+
+    Wagtail's copy does not run the model's ``clean``: a copy of a partner page was created, and publishing it
+    later failed.
+    """
+    if reason := copy_refusal(page):
+        messages.error(request, reason)
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None
+
+
+@hooks.register("register_admin_urls")
+def two_factor_urls():
+    from . import two_factor
+
+    return two_factor.urlpatterns
+
+
+@hooks.register("register_account_menu_item")
+def two_factor_account_item(request):
+    from django.urls import reverse
+
+    return {
+        "url": reverse("two_factor_setup"),
+        "label": "Two-factor sign-in",
+        "help_text": "A code from an authenticator app when you sign in, with recovery codes.",
+    }

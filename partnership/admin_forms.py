@@ -31,6 +31,7 @@ from wagtail.admin.widgets.slug import SlugInput
 
 from .dates import InvalidFuzzyDate, parse_period
 from .models import CooperationEntry, SourceDocument
+from .scheduling import ScheduleThatHasRunFormMixin
 
 ADMIN_MEDIA = forms.Media(js=["partnership/admin/entry-form.js"], css={"all": ["partnership/admin/entry-form.css"]})
 
@@ -147,7 +148,7 @@ def _split_sentences(line):
 # --- The entry form ---------------------------------------------------------------------------------
 
 
-class CooperationEntryForm(WagtailAdminModelForm):
+class CooperationEntryForm(ScheduleThatHasRunFormMixin, WagtailAdminModelForm):
     """The entry's admin form: a ``period`` typed as written sets the five date fields.
 
     Left empty, the date fields are used as they are. An unreadable period is a form error on

@@ -1,5 +1,7 @@
 """Admin views and actions beyond Wagtail's own: the entry form's helpers (the period read back,
-a document's sentences), the approval message, and approving several entries at once."""
+a document's sentences), the approval message, approving several entries at once, and listings
+whose CSV and XLSX exports neutralise text that a spreadsheet would run as a formula (``=HYPERLINK(…)``,
+``@cmd``, ``+…``, ``-…``) with the public export's own function (``partnership.views.csv_cell``)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -9,11 +11,13 @@ from django.utils.text import capfirst
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import WorkflowActionView
 
 from .admin_forms import document_sentences
 from .dates import InvalidFuzzyDate, parse_period
 from .models import CooperationEntry, SourceDocument
+from .views import csv_cell
 
 MAX_PERIOD_LENGTH = 100
 
@@ -129,3 +133,21 @@ class ApproveBulkAction(SnippetBulkAction):
         return ngettext(
             "%(count)d cooperation entry approved.", "%(count)d cooperation entries approved.", num_parent_objects
         ) % {"count": num_parent_objects}
+
+
+# --- Exports of the listings ---------------------------------------------------------------------
+
+
+class FormulaSafeExportMixin:
+    """For views with Wagtail's ``SpreadsheetExportMixin``: every text cell goes through ``csv_cell``.
+
+    Numbers, dates and booleans keep their types (an XLSX date stays a date); only text is changed.
+    """
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return csv_cell(value) if isinstance(value, str) else value
+
+
+class IndexView(FormulaSafeExportMixin, SnippetIndexView):
+    """The snippet listing (and its results-only view and exports)."""

@@ -76,6 +76,7 @@ class SnippetViewSet(WagtailSnippetViewSet):
     chooser_viewset_class = ChooserViewSet
     add_view_class = RaceSafeCreateView
     edit_view_class = RaceSafeEditView
+    index_view_class = admin_views.IndexView  # exports neutralise formulas
 
 
 class CooperationEntryViewSet(SnippetViewSet):

@@ -1,4 +1,4 @@
-"""Hostile input against every public parameter, the admin's entry form and listing, and rich text.
+"""Hostile input against every public parameter, every admin listing and form, and rich text.
 
 HOSTILE_VALUES (the catalogue below) is tried against every parameter in PUBLIC_PARAMETERS
 (record filters, page, search, the exports, the API's filters and own parameters, feeds, URL
@@ -653,3 +653,217 @@ def test_rich_text_the_admin_saves_has_no_script_or_javascript_link(client, load
     body = body_of(client.get("/cooperation/"))
     assert_safe_html(body)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+# --- The whole admin: every listing's GET parameters, every partnership and page form, every role --------
+# Found, not listed by hand: the listings are the admin's parameterless GET routes (and the page explorer),
+# their parameters the fields of the GET forms each one shows a superuser (filters, search, sort) plus the
+# listing parameters Wagtail reads without a form (p, ordering, q, locale); the forms are the add and edit
+# forms of every partnership snippet and the edit form of every page type, their fields read from the page.
+# Values are a sample of the catalogue (the kinds that broke things: markup, SQL, NUL, bad UTF-8, huge,
+# repeated, empty); roles without admin access get two (they never reach a view).
+
+ADMIN_SAMPLE = [
+    v
+    for v in HOSTILE_VALUES
+    if v.name in {"script", "sql-or", "nul-inside", "invalid-utf8", "huge", "repeated", "json-array"}
+]
+ADMIN_ROLES = ["anonymous", "nogroup", "editor", "moderator", "superuser"]
+LISTING_ALWAYS = ["p", "ordering", "q", "locale"]
+
+
+@pytest.fixture
+def admin_people(loaded, django_user_model):
+    users = {"anonymous": None, "superuser": loaded["superuser"], "editor": loaded["editor"]}
+    users["moderator"] = django_user_model.objects.create_user("hostile-moderator", password="moderator-password-1")
+    users["moderator"].groups.add(Group.objects.get(name="Moderators"))
+    users["nogroup"] = django_user_model.objects.create_user("hostile-nogroup", password="nogroup-password-1")
+    return users
+
+
+def admin_listing_urls():
+    """The admin's GET pages without URL parameters (listings, reports, the dashboard…), and the page explorer."""
+    from wagtail.models import Page
+
+    from .test_access import all_url_patterns
+
+    skip = {"admin/logout/", "admin/failwhale/", "admin/sprite/", "admin/jsi18n/", "admin/two-factor/"}
+    urls = [
+        "/" + route
+        for route, _callback in all_url_patterns()
+        if route.startswith("admin/")
+        and "<" not in route
+        and "^" not in route
+        and "(" not in route
+        and route not in skip
+    ]
+    urls += [f"/admin/pages/{page.pk}/" for page in Page.objects.filter(depth__lte=3)]
+    return sorted(set(urls))
+
+
+def get_form_fields(html):
+    """The names of every field of every GET form (filters, search, sort) on an admin page."""
+    soup = BeautifulSoup(html, "html.parser")
+    names = set()
+    for form in soup.find_all("form"):
+        if (form.get("method") or "get").lower() != "get":
+            continue
+        for field in form.find_all(["input", "select", "textarea"]):
+            if field.get("name") and field.get("type") not in ("submit", "button"):
+                names.add(field["name"])
+    return names
+
+
+def listing_parameters(client, url):
+    response = client.get(url)
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        return None
+    return sorted(get_form_fields(body_of(response)) | set(LISTING_ALWAYS))
+
+
+def test_every_admin_listing_takes_hostile_parameters_from_every_role(client, loaded, admin_people):
+    from django.test import Client
+
+    superuser = Client()
+    superuser.force_login(admin_people["superuser"])
+    listings = {url: params for url in admin_listing_urls() if (params := listing_parameters(superuser, url))}
+    assert "/admin/snippets/partnership/cooperationentry/" in listings and "/admin/images/" in listings
+    assert {"partner", "kind", "q"} <= set(listings["/admin/snippets/partnership/cooperationentry/"])
+    clients = {}
+    for role, user in admin_people.items():
+        clients[role] = Client(raise_request_exception=False)
+        if user is not None:
+            clients[role].force_login(user)
+    before = database_snapshot()
+    problems = []
+    for role, role_client in clients.items():
+        values = ADMIN_SAMPLE if role in ("editor", "moderator", "superuser") else ADMIN_SAMPLE[:2]
+        for url, params in listings.items():
+            for value in values:
+                qs = query((name, value) for name in params)
+                response = role_client.get(f"{url}?{qs}")
+                try:
+                    check_response(response, value, f"admin {url}")
+                except AssertionError as error:
+                    problems.append(f"{role} GET {url} [{value.name}]: {error}")
+    assert database_snapshot() == before
+    assert not problems, "\n".join(problems[:40])
+
+
+def admin_form_urls():
+    """The add and edit forms of every partnership snippet, and the edit form of every page type."""
+    from django.apps import apps
+    from wagtail.models import Page
+
+    urls = []
+    for model in apps.get_app_config("partnership").get_models():
+        viewset = getattr(model, "snippet_viewset", None)
+        if viewset is None:
+            continue
+        urls.append((model, None, f"/admin/snippets/partnership/{model._meta.model_name}/add/"))
+        obj = model.objects.order_by("pk").first()
+        urls.append((model, obj, f"/admin/snippets/partnership/{model._meta.model_name}/edit/{obj.pk}/"))
+    for page in Page.objects.filter(depth__gte=2).specific():
+        if not any(type(p) is type(page) for _m, p, _u in urls):
+            urls.append((type(page), page, f"/admin/pages/{page.pk}/edit/"))
+    return urls
+
+
+def post_form_fields(html):
+    """(name, value) pairs of the page's main POST form as the browser would send them, and which are typed by people."""
+    soup = BeautifulSoup(html, "html.parser")
+    form = max(
+        soup.find_all("form", method=lambda m: m and m.lower() == "post"), key=lambda f: len(f.find_all("input"))
+    )
+    pairs, typed = [], set()
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name:
+            continue
+        kind = (field.get("type") or "text").lower()
+        if field.name == "select":
+            for option in field.find_all("option", selected=True):
+                pairs.append((name, option.get("value", "")))
+            typed.add(name)
+        elif field.name == "textarea":
+            pairs.append((name, field.text))
+            typed.add(name)
+        elif kind in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                pairs.append((name, field.get("value", "on")))
+            typed.add(name)
+        elif kind not in ("submit", "button", "file", "image"):
+            pairs.append((name, field.get("value", "")))
+            if kind != "hidden":
+                typed.add(name)
+    return pairs, typed
+
+
+def rows_of(model):
+    return list(model._base_manager.order_by("pk").values())
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def post_and_check(role_client, role, model, url, body, value, action):
+    from wagtail.models import Page
+
+    problems = []
+    live_before = list(Page.objects.order_by("pk").values_list("pk", "live", "live_revision_id"))
+    entries_before = list(CooperationEntry.objects.values_list("pk", "live", "live_revision_id"))
+    rows_before = rows_of(model)
+    response = role_client.post(url, body, content_type="application/x-www-form-urlencoded")
+    label = f"{role} POST {url} [{value.name}{' publish' if action else ''}]"
+    try:
+        check_response(response, value, f"admin {url}")
+    except AssertionError as error:
+        problems.append(f"{label}: {error}")
+    saved = response.status_code == 302 and role in ("editor", "moderator", "superuser")
+    if not saved and rows_of(model) != rows_before:
+        problems.append(f"{label}: a refused form changed {model.__name__}")
+    if role in ("anonymous", "nogroup", "editor"):
+        if live_before != list(Page.objects.order_by("pk").values_list("pk", "live", "live_revision_id")):
+            problems.append(f"{label}: changed what pages are published")
+        if entries_before != list(CooperationEntry.objects.values_list("pk", "live", "live_revision_id")):
+            problems.append(f"{label}: changed what entries are published")
+    if role in ("anonymous", "nogroup") and response.status_code == 302:
+        assert "/admin/login/" in response["Location"] or response["Location"] == "/admin/"
+    return problems
+
+
+def test_every_partnership_and_page_form_takes_hostile_values_from_every_role(client, loaded, admin_people):
+    from django.test import Client
+
+    superuser = Client()
+    superuser.force_login(admin_people["superuser"])
+    forms = []
+    for model, obj, url in admin_form_urls():
+        page = superuser.get(url)
+        assert page.status_code == 200, url
+        forms.append((model, obj, url, *post_form_fields(body_of(page))))
+    assert len(forms) >= 14
+    problems = []
+    for role, user in admin_people.items():
+        role_client = Client(raise_request_exception=False)
+        if user is not None:
+            role_client.force_login(user)
+        values = ADMIN_SAMPLE if role in ("editor", "moderator", "superuser") else ADMIN_SAMPLE[:2]
+        for model, _obj, url, pairs, typed in forms:
+            for value in values:
+                for action in ([], ["action-publish"]):
+                    body = "&".join(
+                        [
+                            urlencode([(n, v) for n, v in pairs if n not in typed or n == "csrfmiddlewaretoken"]),
+                            *(f"{name}={encoded}" for name in sorted(typed) for encoded in value.raw),
+                            *(f"{a}=1" for a in action),
+                        ]
+                    )
+                    try:  # each request meets the same database: rolled back after the checks
+                        with transaction.atomic():
+                            problems += post_and_check(role_client, role, model, url, body, value, action)
+                            raise _RolledBack
+                    except _RolledBack:
+                        pass
+    assert not problems, "\n".join(problems[:40])

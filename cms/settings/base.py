@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -70,7 +73,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Two-factor sign-in (cms/two_factor.py): django-otp marks verified sessions; ours enforces it.
+    "django_otp.middleware.OTPMiddleware",
+    "cms.two_factor.TwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Copies never touch their source, locks hold, validation errors are messages (cms/admin_guards.py).
+    "cms.admin_guards.AdminGuardMiddleware",
     # Turns a locked-out login into the lockout page; django-axes wants it last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -190,6 +198,8 @@ WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000  # e.g. 8000 × 5000, counting every frame of an animation
+# Every admin image form decodes the whole upload first: a bomb or a damaged file is a form error (cms/images.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.images.SafeImageForm"
 
 # --- Security: headers on every response, login throttling, request size ---------------------------
 # Every environment sends these; HSTS, secure cookies and the HTTPS redirect are in production.py.
@@ -233,6 +243,10 @@ ADMIN_CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'self'"],
     },
 }
+# Two-factor sign-in for the admin (cms/two_factor.py): optional here, required in production.
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.two_factor.LoginForm"
+TWO_FACTOR_REQUIRED = False
+OTP_TOTP_ISSUER = "Partnership CMS"
 # Failed logins (django-axes): 5 wrong passwords for one username from one address lock that pair
 # out for 15 minutes (each further try restarts the wait); the page says so, with HTTP 429.
 AUTHENTICATION_BACKENDS = [

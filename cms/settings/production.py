@@ -36,6 +36,9 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 # (Also set for every environment in base.py, with COOP and the Content-Security-Policy.)
 
+# Every admin account must use two-factor sign-in (cms/two_factor.py), unless the operator says otherwise.
+TWO_FACTOR_REQUIRED = os.environ.get("ADMIN_2FA_REQUIRED", "true").strip().lower() not in ("false", "0", "no", "off")
+
 # Behind reverse proxies, set TRUSTED_PROXY_COUNT to how many there are, so that the login
 # throttle counts failures per client address from X-Forwarded-For, not per proxy.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
