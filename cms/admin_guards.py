@@ -19,9 +19,10 @@ in ``MIDDLEWARE``) holds three rules for every POST (PUT, PATCH, DELETE) under `
    they came from. Each admin POST runs in one transaction, rolled back when it ends this way, so a
    bulk action refused halfway leaves the database as it was. A POST missing a field Wagtail's view
    reads directly (``MultiValueDictKeyError``) is a 400.
-4. **Parameters no listing can use are a 400**, on any admin request: a number beyond 64 bits (an id,
-   a page, a collection: Wagtail's listings failed on them with a 500), and, on SQLite, a search
-   that its full-text engine reads as broken syntax (quotes, signs; it was reported as a database outage).
+4. **Parameters no listing can use are a 400**, on any admin request: an id beyond 64 bits
+   (``?collection_id=10**30``: Wagtail's listings failed on it with a 500), and, on SQLite, a search
+   that its full-text engine reads as broken syntax (quotes, signs; it was reported as a database outage),
+   and a search combined with the image and document listings' usage count filter (a Wagtail 7.4 fault).
 """
 
 from django.apps import apps
@@ -46,6 +47,10 @@ PAGE_KWARGS = ("page_id", "page_to_move_id", "page_pk")
 # chooser's ``url`` field (URLOrAbsolutePathField) calls ``None.startswith``. Such a POST is not from
 # the admin's own form: a 400, like any other incomplete form.
 REQUIRED_POST_KEYS = {"wagtailadmin_choose_page_external_link": ("url",)}
+
+
+def is_id(name):
+    return name == "id" or name.endswith("_id")
 
 
 def is_admin_change(request):
@@ -107,13 +112,25 @@ class AdminGuardMiddleware:
 
     def __call__(self, request):
         if request.path_info.startswith("/admin/") and any(
-            value.strip().isdigit() and len(value.strip()) > MAX_DIGITS
-            for _, values in request.GET.lists()
+            is_id(name) and value.strip().isdigit() and len(value.strip()) > MAX_DIGITS
+            for name, values in request.GET.lists()
             for value in values
         ):
-            # An id or page number beyond 64 bits fails deep in Wagtail's listings (a 500), never a real one.
+            # An id beyond 64 bits (?collection_id=10**30) failed deep in Wagtail's listings (a 500); it is never
+            # a real one. Other parameters (a search for a long number, a filter) are the listings' own business.
             return HttpResponseBadRequest(
                 "A number in the request is too large.", content_type="text/plain; charset=utf-8"
+            )
+        if (
+            request.path_info.startswith("/admin/")
+            and request.GET.get("q", "").strip()
+            and any(request.GET.get(name, "").strip() for name in ("usage_count_min", "usage_count_max"))
+        ):
+            # Wagtail 7.4's image and document listings fail (a 500 in the search backend: the usage count is an
+            # annotation the search cannot filter on) when a search and a usage filter are combined.
+            return HttpResponseBadRequest(
+                "Search and the usage count filter cannot be combined: use one, then the other.",
+                content_type="text/plain; charset=utf-8",
             )
         if not is_admin_change(request):
             return self.get_response(request)

@@ -42,9 +42,12 @@ def enrol(user):
     assert "<svg" in text and "QR code" in text  # drawn on the server, inline
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     assert "Key: <code>" in text
-    response = client.post(reverse("two_factor_setup"), {"code": code(device)})
+    device.enrolment_code = code(device)
+    response = client.post(reverse("two_factor_setup"), {"code": device.enrolment_code})
     assert response.status_code == 200
+    enrolment_code = device.enrolment_code
     device.refresh_from_db()
+    device.enrolment_code = enrolment_code
     assert device.confirmed
     codes = [token.token for token in StaticToken.objects.filter(device__user=user)]
     assert len(codes) == 10
@@ -83,7 +86,8 @@ def test_signing_in_needs_the_current_code_once_enrolled(editor):
     assert response.status_code == 200 and "Enter the current code" in response.content.decode()
     # django-otp also slows down guessing: after a wrong code the device refuses any code for a second.
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
-    assert sign_in("editor", PASSWORD, code(device))[1].status_code == 200  # the code used to enrol: spent
+    # The very code used to enrol is spent (computed then, so that a new 30-second step cannot change it).
+    assert sign_in("editor", PASSWORD, device.enrolment_code)[1].status_code == 200
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
     # The app's next code works.
     client, response = sign_in("editor", PASSWORD, code(device, 1))
