@@ -62,7 +62,8 @@ class LoginForm(WagtailLoginForm):
         user = self.get_user() if not self.errors else None
         if user is None or not has_device(user):
             return cleaned
-        token = "".join(self.cleaned_data.get("otp_token", "").split())
+        # Recovery codes are stored in lower case; people type them as they read them.
+        token = "".join(self.cleaned_data.get("otp_token", "").split()).lower()
         device = django_otp.match_token(user, token) if token else None
         if device is None:
             user_login_failed.send(  # a wrong code counts towards the lockout like a wrong password

@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import path
 from django.utils.functional import cached_property
+from modelcluster.fields import ParentalManyToManyField
+from modelcluster.models import ClusterableModel
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
-from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import CopyView, CreateView, EditView, SnippetViewSetGroup
 from wagtail.snippets.views.snippets import SnippetViewSet as WagtailSnippetViewSet
 from wagtail.snippets.widgets import AdminSnippetChooser
 
@@ -72,10 +74,31 @@ class RaceSafeEditView(RaceSafeSaveMixin, EditView):
     pass
 
 
+class NewRecordCopyView(CopyView):
+    """*Copy* opens a new record's form filled in from the original, without its slug.
+
+    A slug is unique per language, so the original's slug made every copy fail on its first save. An
+    entry (a ClusterableModel) is shown as a new record, with its areas, programmes and places, so its
+    slug follows the title as any new record's; others get an empty slug to type.
+    """
+
+    def get_initial_form_instance(self):
+        record = super().get_initial_form_instance()  # fetched for this request; never saved from here
+        record.slug = ""
+        if isinstance(record, ClusterableModel):
+            # Its areas, programmes and places kept in memory, so that an unsaved copy still shows them.
+            for field in record._meta.get_fields():
+                if isinstance(field, ParentalManyToManyField):
+                    setattr(record, field.name, list(getattr(record, field.name).all()))
+            record.pk = record.id = None
+        return record
+
+
 class SnippetViewSet(WagtailSnippetViewSet):
     chooser_viewset_class = ChooserViewSet
     add_view_class = RaceSafeCreateView
     edit_view_class = RaceSafeEditView
+    copy_view_class = NewRecordCopyView
     index_view_class = admin_views.IndexView  # exports neutralise formulas
 
 

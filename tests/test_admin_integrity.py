@@ -276,3 +276,23 @@ def test_a_slug_taken_between_the_check_and_the_save_is_a_form_error(admin, acti
     assert response.status_code == 200
     assert DUPLICATE in field_errors(response, "slug")
     assert CooperationEntry.objects.filter(slug="japan-tokyo-liaison-office").count() == 1
+
+
+def test_copying_an_entry_opens_a_new_entry_without_the_slug(admin):
+    """The copy's form kept the original's slug, so every copy failed on its first save (a duplicate)."""
+    original = CooperationEntry.objects.filter(areas__isnull=False).order_by("pk").first()
+    response = admin.get(snippet_url(CooperationEntry, "copy", original.pk))
+    assert response.status_code == 200
+    data = posted_form(response)
+    assert data["slug"] == ""  # filled in from the title as the editor types it
+    assert data["title"] == original.title
+    assert sorted(map(int, data["areas"])) == sorted(original.areas.values_list("pk", flat=True))
+
+    before = database_snapshot()
+    data.update(title="Joint statement", slug="japan-joint-statement")
+    response = admin.post(snippet_url(CooperationEntry, "add"), data)
+    assert response.status_code == 302, field_errors(response, "slug")
+    copy = CooperationEntry.objects.get(slug="japan-joint-statement")
+    assert sorted(copy.areas.values_list("pk", flat=True)) == sorted(original.areas.values_list("pk", flat=True))
+    original_rows = [r for r in database_snapshot()["partnership_cooperationentry"] if r["id"] == original.pk]
+    assert original_rows == [r for r in before["partnership_cooperationentry"] if r["id"] == original.pk]

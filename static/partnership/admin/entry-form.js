@@ -69,8 +69,11 @@
       filling = false;
     }
     fields.forEach(function (field) {
-      field.addEventListener("change", function () {
-        if (filling || !input.value) return;
+      field.addEventListener("change", function (event) {
+        // Only a person's own change of a date field replaces the words: the admin fires synthetic
+        // change events on submit, which once emptied an unreadable period so that the save "succeeded"
+        // without it.
+        if (filling || !event.isTrusted || !input.value) return;
         input.value = "";
         shown.classList.remove("period-input__shown--error");
         shown.textContent = "Set field by field below.";
