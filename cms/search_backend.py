@@ -58,10 +58,22 @@ class WordsSearchMixin:
     """Search and autocomplete over the words of the query (see the module's docstring)."""
 
     def search(self, query, model_or_queryset, *args, **kwargs):
-        return super().search(words_query(query), model_or_queryset, *args, **kwargs)
+        query = words_query(query)
+        if query == "":
+            return self.nothing_found(model_or_queryset)
+        return super().search(query, model_or_queryset, *args, **kwargs)
 
     def autocomplete(self, query, model_or_queryset, *args, **kwargs):
-        return super().autocomplete(words_query(query), model_or_queryset, *args, **kwargs)
+        query = words_query(query)
+        if query == "":
+            return self.nothing_found(model_or_queryset)
+        return super().autocomplete(query, model_or_queryset, *args, **kwargs)
+
+    def nothing_found(self, model_or_queryset):
+        """Empty results that still know their model (Wagtail's own empty results do not, and the admin's
+        listings read the model from them: a search of only signs, such as ``%FF%FE``, was a server error)."""
+        queryset = model_or_queryset.objects.all() if isinstance(model_or_queryset, type) else model_or_queryset
+        return super().search(MatchAll(), queryset.none())
 
 
 _classes = {}

@@ -3,8 +3,12 @@ a document's sentences), the approval message, approving several entries at once
 whose CSV and XLSX exports neutralise text that a spreadsheet would run as a formula (``=HYPERLINK(…)``,
 ``@cmd``, ``+…``, ``-…``) with the public export's own function (``partnership.views.csv_cell``)."""
 
+from functools import reduce
+from operator import or_
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import capfirst
@@ -151,3 +155,15 @@ class FormulaSafeExportMixin:
 
 class IndexView(FormulaSafeExportMixin, SnippetIndexView):
     """The snippet listing (and its results-only view and exports)."""
+
+    def search_queryset(self, queryset):
+        """A listing searched in the database (``search_backend_name = None``) finds records holding every
+        word typed, each in any of ``search_fields``: “joint declaration” finds “joint political
+        declaration” (Wagtail's own database search wanted the exact phrase)."""
+        if not self.is_searching or self.search_backend_name or not self.search_fields:
+            return super().search_queryset(queryset)
+        for word in self.search_query.split():
+            queryset = queryset.filter(
+                reduce(or_, (Q(**{f"{field}__icontains": word}) for field in self.search_fields))
+            )
+        return queryset

@@ -166,7 +166,8 @@ class PartnerViewSet(SnippetViewSet):
     icon = "site"
     list_display = ["name", "framework", "iso_code"]
     list_filter = ["framework"]
-    search_fields = ["name"]
+    # No ``search_fields`` here: the model's index fields are searched (a field list made every search a
+    # server error on SQLite's full-text index, which cannot restrict a search to one field).
     inspect_view_enabled = True
     list_export = ["name", "slug", "framework", "iso_code"]
 
@@ -193,7 +194,7 @@ class ProgrammeViewSet(SnippetViewSet):
     menu_label = "Programmes, funds and bodies"
     list_display = ["name", "acronym", "kind", "parent"]
     list_filter = ["kind"]
-    search_fields = ["name", "acronym"]
+    # Searched by the model's index fields (name and acronym); see PartnerViewSet.
     inspect_view_enabled = True
     list_export = ["name", "slug", "acronym", "kind", "parent"]
 

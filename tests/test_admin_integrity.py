@@ -36,6 +36,8 @@ DUPLICATE = "This slug is already used by another record in the same language; c
 
 def snippet_url(model, action, *args):
     tail = "/".join(str(a) for a in args)
+    if not action:
+        return f"/admin/snippets/partnership/{model._meta.model_name}/"
     return f"/admin/snippets/partnership/{model._meta.model_name}/{action}/{tail + '/' if tail else ''}"
 
 
@@ -296,3 +298,21 @@ def test_copying_an_entry_opens_a_new_entry_without_the_slug(admin):
     assert sorted(copy.areas.values_list("pk", flat=True)) == sorted(original.areas.values_list("pk", flat=True))
     original_rows = [r for r in database_snapshot()["partnership_cooperationentry"] if r["id"] == original.pk]
     assert original_rows == [r for r in before["partnership_cooperationentry"] if r["id"] == original.pk]
+
+
+@pytest.mark.parametrize(
+    ("model", "words", "found"),
+    [
+        (Partner, "Japan", "Japan"),
+        (Programme, "MARCOM", "NATO Maritime Command"),
+        (Area, "maritime", "Maritime security"),
+        (CooperationEntry, "joint declaration", "Joint political declaration signed"),
+    ],
+    ids=lambda v: v.__name__ if isinstance(v, type) else None,
+)
+def test_every_listing_search_finds_records_by_their_words(admin, model, words, found):
+    """A search on a listing is over the words typed, in any order (a field list once made every search
+    of the partner and programme listings a server error, and the entries' needed the exact phrase)."""
+    response = admin.get(snippet_url(model, ""), {"q": words})
+    assert response.status_code == 200
+    assert found in BeautifulSoup(response.content, "html.parser").select_one("main").get_text(" ")
