@@ -11,9 +11,10 @@ from wagtail.models import Locale
 
 from partnership.filters import CooperationEntryFilter
 from partnership.models import CooperationEntry
-from partnership.views import ALL_RELATIONS, EXPORT_FIELDS
+from partnership.serializers import API_BODY_FIELDS
 
 from .models import record_link
+from .record_views import ALL_RELATIONS
 
 # Parameters Wagtail reads as ids or counts. Wagtail parses them but does not bound them, and a number
 # beyond 64 bits is a database error (SQLite: "datatype mismatch"): refuse it first, as a 400.
@@ -116,8 +117,8 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
     filter_backends = []
     known_query_parameters = BaseAPIViewSet.known_query_parameters.union(CooperationEntryFilter.base_filters)
     listing_default_fields = [*BaseAPIViewSet.listing_default_fields, "slug", "partner", "kind", "title", "period"]
-    # The export's columns, but the URL (the API gives its own detail_url).
-    body_fields = [*BaseAPIViewSet.body_fields, *(name for name in EXPORT_FIELDS if name != "url")]
+    # The export's columns, but the URL (the API gives its own detail_url): partnership.serializers.
+    body_fields = [*BaseAPIViewSet.body_fields, *API_BODY_FIELDS]
 
     # Only what this endpoint does: Wagtail's generic ?search=, ?order= and field filters are off here.
     allowed_query_parameters = frozenset(

@@ -16,12 +16,12 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
-from partnership import views as record_views
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
-from partnership.scheduling import PageAdminForm
 from partnership.text import validate_text
 
+from . import exports, feeds, record_views
 from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor
+from .forms import PageAdminForm
 
 
 def strings_in(value):
@@ -41,7 +41,7 @@ def strings_in(value):
 class SitePage(FixtureTracked, Page):
     """What every page of the site shares: a checksum for the fixture loader, and a meta description."""
 
-    # A schedule that has run (publish_scheduled) never blocks the next save (partnership/scheduling.py).
+    # A schedule that has run (publish_scheduled) never blocks the next save (cms/forms.py).
     base_form_class = PageAdminForm
 
     # Related objects fetched with the page itself when it is served (see HomePage.route).
@@ -334,20 +334,29 @@ class CooperationRecordPage(RoutablePageMixin, IntroPage):
 
     # The files below are reached through cms.views.record_file (Wagtail's page URLs have no dots).
     def export_csv(self, request):
-        return record_views.export_csv(request, self)
+        return exports.export_csv(request, self)
 
     def export_json(self, request):
-        return record_views.export_json(request, self)
+        return exports.export_json(request, self)
 
     def feed(self, request):
-        return record_views.EntriesFeed()(request, record_page=self)
+        return feeds.EntriesFeed()(request, record_page=self)
 
     def partner_feed(self, request, partner_slug):
-        return record_views.EntriesFeed()(request, record_page=self, partner_slug=partner_slug)
+        return feeds.EntriesFeed()(request, record_page=self, partner_slug=partner_slug)
 
     @re_path(r"^(?P<slug>[-\w]+)/$")
     def entry(self, request, slug):
         return record_views.entry_detail(request, self, slug)
+
+
+def entry_preview_context(entry, request):
+    """What the admin's preview of an entry shows around it: the public entry page under the record.
+
+    Named by the setting PARTNERSHIP_ENTRY_PREVIEW_CONTEXT (see CooperationEntry.get_preview_context).
+    """
+    record_page = CooperationRecordPage.objects.live().first()
+    return {**record_views.entry_context(entry, record_page.url if record_page else None), "page": record_page}
 
 
 class RecordLink(NamedTuple):

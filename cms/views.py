@@ -16,9 +16,9 @@ from wagtail.models import Page, Site
 from partnership.filters import MAX_QUERY_LENGTH
 from partnership.models import CooperationEntry
 from partnership.text import xml_safe
-from partnership.views import page_number
 
 from .models import CooperationRecordPage, record_link, record_url
+from .record_views import page_number
 
 
 def record_file(request, page_path, filename):

@@ -1,7 +1,7 @@
 """Admin views and actions beyond Wagtail's own: the entry form's helpers (the period read back,
 a document's sentences), the approval message, approving several entries at once, and listings
 whose CSV and XLSX exports neutralise text that a spreadsheet would run as a formula (``=HYPERLINK(…)``,
-``@cmd``, ``+…``, ``-…``) with the public export's own function (``partnership.views.csv_cell``)."""
+``@cmd``, ``+…``, ``-…``) with the public export's own function (``partnership.serializers.csv_cell``)."""
 
 from functools import reduce
 from operator import or_
@@ -21,7 +21,7 @@ from wagtail.snippets.views.snippets import WorkflowActionView
 from .admin_forms import document_sentences
 from .dates import InvalidFuzzyDate, parse_period
 from .models import CooperationEntry, SourceDocument
-from .views import csv_cell
+from .serializers import csv_cell
 
 MAX_PERIOD_LENGTH = 100
 

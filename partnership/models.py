@@ -7,16 +7,15 @@ so that a later load can tell an editor's correction from stale data.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.module_loading import import_string
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
-from rest_framework.fields import CharField
-from rest_framework.relations import SlugRelatedField
-from wagtail.api import APIField
 from wagtail.models import (
     DraftStateMixin,
     LockableMixin,
@@ -30,6 +29,7 @@ from wagtail.search.queryset import SearchableQuerySetMixin
 
 from .currencies import ISO_4217_CODES
 from .dates import FuzzyDate, Precision, format_period, precision_problem
+from .serializers import API_FIELDS
 from .text import validate_text
 
 
@@ -448,31 +448,8 @@ class CooperationEntry(
         index.FilterField("locale_id"),
     ]
 
-    api_fields = [
-        APIField("slug"),
-        APIField("partner", serializer=SlugRelatedField(slug_field="slug", read_only=True)),
-        APIField("kind"),
-        APIField("title"),
-        APIField("description"),
-        APIField("period", serializer=CharField(source="period_display", read_only=True)),
-        APIField("start_date"),
-        APIField("start_precision"),
-        APIField("end_date"),
-        APIField("end_precision"),
-        APIField("ongoing"),
-        APIField("amount"),
-        APIField("currency"),
-        APIField("direction"),
-        *(
-            APIField(name, serializer=SlugRelatedField(slug_field="slug", many=True, read_only=True))
-            for name in ("areas", "programmes", "places", "beneficiaries")
-        ),
-        APIField("source", serializer=CharField(source="source.title", read_only=True, default=None)),
-        APIField("source_section"),
-        APIField("source_quote"),
-        APIField("first_published_at"),
-        APIField("last_published_at"),
-    ]
+    # The API serves the public fields, as the exports do (partnership.serializers).
+    api_fields = API_FIELDS
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = "cooperation entry"
@@ -492,14 +469,15 @@ class CooperationEntry(
         return "partnership/entry_detail.html"
 
     def get_preview_context(self, request, mode_name):
-        """The public entry page as it will look, in the admin's preview panel."""
-        from cms.models import CooperationRecordPage  # pages build on records, not the other way
+        """The public entry page as it will look, in the admin's preview panel.
 
-        from .views import entry_context
-
-        record_page = CooperationRecordPage.objects.live().first()
+        The page around an entry is the site's: the function named by the setting
+        ``PARTNERSHIP_ENTRY_PREVIEW_CONTEXT`` (``(entry, request) -> dict``) gives what the
+        template needs beyond the entry. Without the setting, the preview has the entry alone.
+        """
         context = super().get_preview_context(request, mode_name)
-        context.update(entry_context(self, record_page.url if record_page else None), page=record_page)
+        if path := getattr(settings, "PARTNERSHIP_ENTRY_PREVIEW_CONTEXT", None):
+            context.update(import_string(path)(self, request))
         return context
 
     @property

@@ -1,4 +1,4 @@
-"""Admin form bases for everything that can be scheduled: cooperation entries and pages.
+"""The admin form mixin for everything that can be scheduled: cooperation entries and (cms.forms) pages.
 
 A schedule that has run never blocks the next save. Wagtail's draft-state forms refuse an expiry
 date in the past ("Expiry date/time must be in the future"), but once ``publish_scheduled`` has
@@ -10,7 +10,6 @@ refused. A past date the editor *types* is still refused by Wagtail, as before.
 """
 
 from django.utils import timezone
-from wagtail.admin.forms.pages import WagtailAdminPageForm
 
 SCHEDULE_FIELDS = ("go_live_at", "expire_at")
 
@@ -25,7 +24,3 @@ class ScheduleThatHasRunFormMixin:
             if value is not None and value <= now and name not in self.changed_data:
                 self.cleaned_data[name] = None
         return super().clean()
-
-
-class PageAdminForm(ScheduleThatHasRunFormMixin, WagtailAdminPageForm):
-    """``base_form_class`` of the site's pages."""

@@ -206,7 +206,7 @@ def test_admin_exports_neutralise_formulas_like_the_public_export(loaded, admin_
 
     from openpyxl import load_workbook
 
-    from partnership.views import csv_cell
+    from partnership.serializers import csv_cell
 
     make_every_text_hostile()
     for viewset in exporting_viewsets():

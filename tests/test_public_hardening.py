@@ -118,7 +118,7 @@ def test_a_refused_postgresql_connection_is_an_outage():
 def test_a_query_fault_reported_as_operational_error_is_a_500_not_a_503(loaded, monkeypatch):
     if connection.vendor != "sqlite":
         pytest.skip("SQLite reports a query's own fault as OperationalError; PostgreSQL as ProgrammingError")
-    from partnership import views
+    from cms import record_views as views
 
     def broken_record(request, record_page):
         with connection.cursor() as cursor:

@@ -400,7 +400,7 @@ def add_entries_more(count):
 
 
 def test_exports_cost_a_constant_number_of_queries_per_batch(client, loaded):
-    from partnership.views import EXPORT_BATCH
+    from cms.exports import EXPORT_BATCH
 
     add_entries(10)
     small = query_count(client, "/cooperation/export.csv")

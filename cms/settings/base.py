@@ -267,6 +267,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads are streamed to a temp
 
 # Where load_fixtures looks when it is given no path.
 PARTNERSHIP_FIXTURES_DIR = BASE_DIR / "fixtures"
+# What the admin's preview of an entry shows around it (the public entry page): partnership asks the site.
+PARTNERSHIP_ENTRY_PREVIEW_CONTEXT = "cms.models.entry_preview_context"
 
 LOGGING = {
     "version": 1,

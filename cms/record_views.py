@@ -1,0 +1,179 @@
+"""The public record of cooperation: the listing with filters and facets, and one entry's page.
+
+Thin views called by the routes of the record page (cms.models.CooperationRecordPage), which
+owns the URL (/cooperation/) and the title and introduction editors write. Its files (exports,
+feeds) are in cms.exports and cms.feeds.
+"""
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Length, Substr
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from wagtail.models import PageViewRestriction
+
+from partnership.filters import CooperationEntryFilter
+from partnership.models import Area, CooperationEntry, Place, Programme
+
+PER_PAGE = 20
+RELATED_LIMIT = 6
+
+SHOWN_RELATIONS = (
+    Prefetch("areas", queryset=Area.objects.order_by("name")),
+    Prefetch("programmes", queryset=Programme.objects.order_by("name")),
+)
+ALL_RELATIONS = (
+    *SHOWN_RELATIONS,
+    Prefetch("places", queryset=Place.objects.order_by("name")),
+    Prefetch("beneficiaries", queryset=Place.objects.order_by("name")),
+)
+
+
+def public_entries(record_page):
+    return CooperationEntry.objects.public().filter(locale_id=record_page.locale_id)
+
+
+def entry_filter(request, record_page):
+    return CooperationEntryFilter(request.GET, queryset=public_entries(record_page))
+
+
+def record(request, record_page):
+    filterset = entry_filter(request, record_page)
+    entries = filterset.qs.select_related("partner").prefetch_related(*SHOWN_RELATIONS)
+    counts = filterset.facet_counts()
+    paginator = CountedPaginator(entries, PER_PAGE, count=filterset.total(counts))
+    number, page_notice = page_number(request.GET.get("page"), paginator)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = record_page.get_context(request)
+    context.update(
+        filterset=filterset,
+        facets=facet_groups(filterset, counts),
+        page_obj=paginator.page(number),
+        page_links=paginator.get_elided_page_range(number, on_each_side=2, on_ends=1),
+        filter_errors=filter_errors(filterset),
+        notices=[*filterset.notices, *([page_notice] if page_notice else [])],
+        querystring=query.urlencode(),
+        noindex=filterset.is_filtered or number > 1,
+        record_url=record_page.url,
+    )
+    return TemplateResponse(request, "partnership/record.html", context)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many entries there are (the facet counts know it), saving a COUNT query."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self):
+        return self.known_count
+
+
+def page_number(value, paginator):
+    """A page number that exists, and a notice when the one asked for did not."""
+    last = paginator.num_pages
+    if value in (None, ""):
+        return 1, ""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1, "The page number was not a number; showing the first page."
+    if number < 1:
+        return 1, "Page numbers start at 1; showing the first page."
+    if number > last:
+        return last, f"There are only {last} page(s) of results; showing the last one."
+    return number, ""
+
+
+def filter_errors(filterset):
+    """Each problem in the filters, with the label of the filter it concerns, for the summary."""
+    fields = filterset.form.fields
+    return [
+        {"field": name, "label": fields[name].label if name in fields else "Filters", "message": message}
+        for name, messages in filterset.form.errors.items()
+        for message in messages
+    ]
+
+
+def facet_groups(filterset, counts):
+    """Each facet's options with how many entries each would give, for the template to list."""
+    options_by_facet = filterset.options
+    groups = []
+    for name in filterset.FACETS:
+        field = filterset.form.fields[name]
+        chosen = set(filterset.data.getlist(name)) if filterset.data else set()
+        options = [
+            {
+                "value": str(value),
+                "label": label,
+                "count": counts[name].get(str(value), 0),
+                "checked": str(value) in chosen,
+            }
+            for value, label in options_by_facet[name]
+        ]
+        groups.append(
+            {
+                "name": name,
+                "label": field.label,
+                "options": options,
+                "errors": filterset.form.errors.get(name, []),
+                "open": bool(chosen) or len(options) <= 8,
+            }
+        )
+    return groups
+
+
+def entry_detail(request, record_page, slug):
+    entry = get_object_or_404(
+        public_entries(record_page).select_related("partner__framework", "source").prefetch_related(*ALL_RELATIONS),
+        slug=slug,
+    )
+    context = record_page.get_context(request)
+    context.update(entry_context(entry, record_page.url))
+    return TemplateResponse(request, "partnership/entry_detail.html", context)
+
+
+def without_view_restrictions(pages):
+    """``pages`` less those a Wagtail view restriction covers (on the page or any ancestor).
+
+    Wagtail's ``PageQuerySet.public()`` does the same with a query of its own first; this is one
+    subquery (an ancestor's path is a prefix of the page's), so a page list costs no extra query.
+    """
+    covering = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path")),
+    )
+    return pages.exclude(Exists(covering))
+
+
+def entry_context(entry, record_url):
+    """What the entry page shows, also used by the admin's preview of an entry."""
+    partner_page = (
+        without_view_restrictions(entry.partner.pages.live()).only("url_path", "title", "partner").first()
+        if entry.partner_id
+        else None
+    )
+    related = (
+        CooperationEntry.objects.public()
+        .filter(partner_id=entry.partner_id, locale_id=entry.locale_id)
+        .filter(
+            Q(areas__in=[a.pk for a in entry.areas.all()]) | Q(programmes__in=[p.pk for p in entry.programmes.all()])
+        )
+        .exclude(pk=entry.pk)
+        .distinct()
+        .order_by("source_order", "pk")[:RELATED_LIMIT]
+    )
+    return {
+        "entry": entry,
+        "partner_page": partner_page,
+        "section_anchor": slugify(entry.source_section),
+        "related_entries": related,
+        "record_url": record_url,
+        "partner_record_query": urlencode({"partner": entry.partner.slug}) if entry.partner_id else "",
+    }

@@ -1,0 +1,185 @@
+"""An entry's public fields, listed once: the API, the CSV and JSON exports and the admin's inspect view read them.
+
+``ENTRY_FIELDS`` holds, in the exports' column order, each field a reader may see of a published
+entry: its name (the CSV column, the JSON key, the API field), its label for people, how its
+exported value is read from an entry, how the API serialises it and what the admin's inspect view
+shows for it. Column names and order are part of the exports' contract (README, "Exports"): add at
+the end, never rename.
+
+This module reads entries by attribute only and imports nothing from the models, so that the
+models can build their ``api_fields`` from it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rest_framework.fields import CharField
+from rest_framework.relations import SlugRelatedField
+from wagtail.api import APIField
+
+
+@dataclass(frozen=True)
+class EntryField:
+    """One public field of a cooperation entry.
+
+    - ``name``: the CSV column, JSON key and API field name.
+    - ``label``: what people read (the admin's inspect view).
+    - ``value``: ``entry -> str | bool | list[str] | None``, the exported value (JSON-ready);
+      None for ``url``, the entry's public address, which only the site knows (see ``entry_data``).
+    - ``exported``: whether the CSV and JSON exports carry it.
+    - ``api``: how the API serialises it; None when the API does not serve it.
+    - ``inspect``: the entry attribute the inspect view shows; None when it shows none.
+    """
+
+    name: str
+    label: str
+    value: Callable[[Any], Any] | None
+    exported: bool = True
+    api: APIField | None = None
+    inspect: str | None = None
+
+
+def _attribute(name):
+    return lambda entry: getattr(entry, name)
+
+
+def _isoformat(name):
+    def value(entry):
+        moment = getattr(entry, name)
+        return moment.isoformat() if moment else None
+
+    return value
+
+
+def _or_none(name):
+    return lambda entry: getattr(entry, name) or None
+
+
+def _slugs(name):
+    return lambda entry: [related.slug for related in getattr(entry, name).all()]
+
+
+def _slug_list_api(name):
+    return APIField(name, serializer=SlugRelatedField(slug_field="slug", many=True, read_only=True))
+
+
+ENTRY_FIELDS = (
+    EntryField("slug", "Slug", _attribute("slug"), api=APIField("slug"), inspect="slug"),
+    # The API gives each entry its own detail_url instead.
+    EntryField("url", "Address", None),
+    EntryField(
+        "partner",
+        "Partner",
+        lambda entry: entry.partner.slug,
+        api=APIField("partner", serializer=SlugRelatedField(slug_field="slug", read_only=True)),
+        inspect="partner",
+    ),
+    EntryField("kind", "Kind", _attribute("kind"), api=APIField("kind"), inspect="kind"),
+    EntryField("title", "Title", _attribute("title"), api=APIField("title"), inspect="title"),
+    EntryField(
+        "description", "Description", _attribute("description"), api=APIField("description"), inspect="description"
+    ),
+    EntryField(
+        "period",
+        "When",
+        _attribute("period_display"),
+        api=APIField("period", serializer=CharField(source="period_display", read_only=True)),
+        inspect="period_display",
+    ),
+    EntryField("start_date", "Start date", _isoformat("start_date"), api=APIField("start_date")),
+    EntryField("start_precision", "Start precision", _or_none("start_precision"), api=APIField("start_precision")),
+    EntryField("end_date", "End date", _isoformat("end_date"), api=APIField("end_date")),
+    EntryField("end_precision", "End precision", _or_none("end_precision"), api=APIField("end_precision")),
+    EntryField("ongoing", "Ongoing", _attribute("ongoing"), api=APIField("ongoing")),
+    EntryField(
+        "amount",
+        "Amount",
+        lambda entry: str(entry.amount) if entry.amount is not None else None,
+        api=APIField("amount"),
+        inspect="amount_display",
+    ),
+    EntryField("currency", "Currency", _or_none("currency"), api=APIField("currency")),
+    # Not in the exports, whose columns are fixed (README); the API and the inspect view show it.
+    EntryField(
+        "direction",
+        "Which way support flowed",
+        _attribute("direction"),
+        exported=False,
+        api=APIField("direction"),
+        inspect="direction",
+    ),
+    EntryField("areas", "Areas", _slugs("areas"), api=_slug_list_api("areas"), inspect="areas"),
+    EntryField(
+        "programmes",
+        "Programmes, funds and bodies",
+        _slugs("programmes"),
+        api=_slug_list_api("programmes"),
+        inspect="programmes",
+    ),
+    EntryField("places", "Places", _slugs("places"), api=_slug_list_api("places"), inspect="places"),
+    EntryField(
+        "beneficiaries",
+        "Beneficiary countries",
+        _slugs("beneficiaries"),
+        api=_slug_list_api("beneficiaries"),
+        inspect="beneficiaries",
+    ),
+    EntryField(
+        "source",
+        "Source",
+        lambda entry: entry.source.title if entry.source_id else None,
+        api=APIField("source", serializer=CharField(source="source.title", read_only=True, default=None)),
+        inspect="source",
+    ),
+    EntryField(
+        "source_section",
+        "Source section",
+        _attribute("source_section"),
+        api=APIField("source_section"),
+        inspect="source_section",
+    ),
+    EntryField(
+        "source_quote", "Source quote", _attribute("source_quote"), api=APIField("source_quote"), inspect="source_quote"
+    ),
+    EntryField(
+        "first_published_at", "First published at", _isoformat("first_published_at"), api=APIField("first_published_at")
+    ),
+    EntryField(
+        "last_published_at", "Last published at", _isoformat("last_published_at"), api=APIField("last_published_at")
+    ),
+)
+
+# The exports' columns (CSV header, JSON "fields"), in order.
+EXPORT_FIELDS = [field.name for field in ENTRY_FIELDS if field.exported]
+# What the API may serve of an entry (the model's ``api_fields``), and what its detail shows by default.
+API_FIELDS = [field.api for field in ENTRY_FIELDS if field.api is not None]
+API_BODY_FIELDS = [field.name for field in ENTRY_FIELDS if field.exported and field.api is not None]
+# The admin's inspect view: the attribute each field shows, and its label.
+INSPECT_FIELDS = [field.inspect for field in ENTRY_FIELDS if field.inspect]
+INSPECT_LABELS = {field.inspect: field.label for field in ENTRY_FIELDS if field.inspect}
+
+
+def entry_data(entry, entry_url):
+    """One entry as the exports carry it: ``{column: JSON-ready value}`` in EXPORT_FIELDS order.
+
+    ``entry_url`` is the entry's public address (absolute), which only the site knows. The entry's
+    partner, source and the four relations should be fetched with it (select/prefetch_related).
+    """
+    return {
+        field.name: entry_url if field.value is None else field.value(entry) for field in ENTRY_FIELDS if field.exported
+    }
+
+
+def csv_cell(value):
+    """A cell as text; a leading =, +, - or @ is neutralised so spreadsheets never run it as a formula.
+
+    A list is joined with “; ”; None is an empty cell. Used by the public CSV export and the admin's
+    listing exports alike.
+    """
+    if isinstance(value, list):
+        value = "; ".join(value)
+    if value is None:
+        return ""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
