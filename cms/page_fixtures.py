@@ -61,7 +61,7 @@ class PageFixtures:
         for record in pending:
             parent = record.data.get("parent")
             if parent in by_slug:
-                self.loader._problem(record, "parent", f"page “{parent}” is part of a loop of parents")
+                self.loader.add_problem(record, "parent", f"page “{parent}” is part of a loop of parents")
             else:
                 ordered.append(record)  # it may be an existing page; load() says if it is not
         return ordered
@@ -122,7 +122,7 @@ class PageFixtures:
 
     def _report_problems(self, record, problems):
         for key, message in problems:
-            self.loader._problem(record, key, message)
+            self.loader.add_problem(record, key, message)
 
     def _values(self, record, page_type, problem):
         data = record.data

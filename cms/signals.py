@@ -14,6 +14,7 @@ from wagtail.signals import (
 )
 
 from partnership.models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
+from partnership.signals import records_reordered
 
 from .cache import content_changed
 from .redirects import drop_dead_end_redirects
@@ -28,7 +29,7 @@ def connect():
     # so that the redirects Wagtail has just made are there to check.
     for signal in (page_slug_changed, post_page_move, page_unpublished):
         signal.connect(drop_dead_end_redirects, dispatch_uid=f"dead-end-redirects-{id(signal)}")
-    for signal in (page_published, page_unpublished, published, unpublished, post_page_move):
+    for signal in (page_published, page_unpublished, published, unpublished, post_page_move, records_reordered):
         signal.connect(content_changed, dispatch_uid=f"content-changed-{id(signal)}")
     for model in (*SAVED_AND_SHOWN, get_image_model()):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"content-saved-{model.__name__}")

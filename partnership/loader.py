@@ -38,11 +38,10 @@ from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.models import DraftStateMixin, Locale, RevisionMixin
 from wagtail.search import index as search_index
 
-from cms.cache import content_changed
-
 from .dates import FuzzyDate, InvalidFuzzyDate
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 from .roles import ensure_editorial_roles
+from .signals import records_reordered
 
 FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -590,8 +589,13 @@ class Report:
 class FixtureLoader:
     """Load records from fixture files. Use ``load(paths)``; it raises FixtureError on any problem."""
 
-    def __init__(self, reset=False, dry_run=False, progress=None):
+    def __init__(self, reset=False, dry_run=False, progress=None, page_loader=None):
         self.reset = reset
+        # The ``pages`` section is the site's (cms.page_fixtures.PageFixtures): ``page_loader(loader, report)``
+        # gives an object with ``in_tree_order(records) -> records`` and ``load(record)``, run in the load's
+        # transaction; it reports through ``add_problem``, ``lookup`` and ``discard_on_rollback``.
+        # Without one, fixtures that hold pages are refused.
+        self.page_loader = page_loader
         self.dry_run = dry_run
         # ``progress`` wraps an iterable of records, e.g. with a progress bar.
         self.progress = progress or (lambda records, total: records)
@@ -620,6 +624,8 @@ class FixtureLoader:
             except FixtureError as error:
                 problems.extend(error.problems)
         problems.extend(self._duplicate_slugs(records))
+        if self.page_loader is None and any(record.section == "pages" for record in records):
+            problems.append("pages: this loader loads no pages (load them with `manage.py load_fixtures`)")
         if problems:
             raise FixtureError(problems)
 
@@ -682,9 +688,7 @@ class FixtureLoader:
         ordered = [record for section in SECTIONS for record in by_section[section.name]]
         pages = None
         if by_section["pages"]:
-            from cms.page_fixtures import PageFixtures  # the page app builds on this one
-
-            pages = PageFixtures(self, report)
+            pages = self.page_loader(self, report)
             ordered += pages.in_tree_order(by_section["pages"])
         self.pages_section = PAGES_SECTION
         for record in self.progress(ordered, len(ordered)):
@@ -711,7 +715,8 @@ class FixtureLoader:
             raise FieldProblem(f"unknown {noun} “{slug}”")
         return found
 
-    def _problem(self, record, key, message):
+    def add_problem(self, record, key, message):
+        """Note a problem in ``record`` (at its field ``key``, or the whole record if None); the load fails at the end."""
         self.problems.append(f"{record.where()}, field “{key}”: {message}" if key else f"{record.where()}: {message}")
 
     def _load_record(self, section, record, report):
@@ -720,14 +725,14 @@ class FixtureLoader:
             raw = record.data.get(field_.key)
             if raw is None or raw == "" or raw == []:
                 if field_.required:
-                    self._problem(record, field_.key, "missing required field")
+                    self.add_problem(record, field_.key, "missing required field")
                     failed = True
                 values.update(field_.empty())
                 continue
             try:
                 values.update(field_.convert(raw, self, record))
             except FieldProblem as error:
-                self._problem(record, field_.key, str(error))
+                self.add_problem(record, field_.key, str(error))
                 failed = True
         if failed:
             return
@@ -755,7 +760,7 @@ class FixtureLoader:
             for attr, messages in error.message_dict.items():
                 key = None if attr == "__all__" else section.key_for_attr(attr)
                 for message in messages:
-                    self._problem(record, key, message)
+                    self.add_problem(record, key, message)
             return
 
         action = self._decide(instance, current, desired)
@@ -778,7 +783,8 @@ class FixtureLoader:
                 .update(source_order=scalars["source_order"])
             )
             if moved:
-                content_changed()  # an update() sends no signal: cached pages must still show the new order
+                # An update() sends no post_save: cached pages must still show the new order.
+                records_reordered.send(sender=section.model)
 
     @staticmethod
     def _save(instance, relations):

@@ -361,3 +361,35 @@ def test_inserting_an_entry_does_not_republish_the_ones_after_it(loaded, fixture
         assert entry.revisions.count() == revisions_before[entry.slug]
     assert CooperationEntry.objects.get(slug="japan-initial-contacts").source_order == 2
     assert CooperationEntry.objects.order_by("source_order").first().slug == "japan-first-of-all"
+
+
+# --- What the site plugs into the loader (partnership imports nothing from cms) -----------------
+
+
+def test_a_loader_given_no_page_loader_refuses_fixtures_with_pages():
+    from django.conf import settings
+
+    from partnership.loader import FixtureError, FixtureLoader
+
+    with pytest.raises(FixtureError, match="this loader loads no pages"):
+        FixtureLoader().load([settings.PARTNERSHIP_FIXTURES_DIR])
+    assert CooperationEntry.objects.count() == 0
+
+
+def test_an_entry_moved_in_its_document_moves_the_sites_content_version_on(loaded, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from cms.cache import CONTENT_VERSION_KEY
+
+    cache.set(CONTENT_VERSION_KEY, 1, timeout=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_load_fixtures()
+    assert cache.get(CONTENT_VERSION_KEY) == 1  # nothing changed: cached pages stay
+
+    entry = CooperationEntry.objects.get(slug=LIAISON)
+    CooperationEntry.objects.filter(pk=entry.pk).update(source_order=999)  # as if it had moved in the document
+    with django_capture_on_commit_callbacks(execute=True):
+        run_load_fixtures()
+    entry.refresh_from_db()
+    assert entry.source_order != 999
+    assert cache.get(CONTENT_VERSION_KEY) != 1  # partnership.signals.records_reordered reached cms.cache

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from cms.page_fixtures import PageFixtures
 from partnership.loader import ALL_SECTIONS, FixtureError, FixtureLoader, LoadFailed, display_path
 
 # Below this many records a load takes well under a second: no progress bar.
@@ -20,7 +21,8 @@ ACTION_WORDS = {
 
 class Command(BaseCommand):
     help = (
-        "Load partnership fixtures (YAML or JSON) into the database. "
+        "Load the fixtures (YAML or JSON) into the database: the partnership records "
+        "(sources, frameworks, areas, places, programmes, partners, entries) and the site's pages. "
         "With no PATH, loads every fixture file under the project's fixtures/ folder. "
         "Idempotent: records are matched by slug, and a second run changes nothing. "
         "A record an editor has changed since it was loaded is kept unless --reset is given. "
@@ -49,7 +51,7 @@ class Command(BaseCommand):
             disabled = not show_progress or total < PROGRESS_THRESHOLD
             return tqdm(records, total=total, desc="Loading", unit="record", disable=disabled, file=sys.stderr)
 
-        loader = FixtureLoader(reset=reset, dry_run=dry_run, progress=progress)
+        loader = FixtureLoader(reset=reset, dry_run=dry_run, progress=progress, page_loader=PageFixtures)
         try:
             report = loader.load(paths)
         except FixtureError as error:
