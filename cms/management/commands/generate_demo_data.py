@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from partnership import demo_data
+from cms import demo_data
 
 
 class Command(BaseCommand):
