@@ -9,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Add generated demo data for benchmarks and scale tests: partners with real partner-country names "
         "(in the existing frameworks), a published relation page for each under /partners/, and cooperation "
-        "entries spread over them, published with a revision each and indexed for search. "
+        "entries spread over them, published with a revision each; entries and partners are indexed for search "
+        "(the admin's choosers find them). "
         "The fixtures must be loaded first (load_fixtures); the document's partner (Japan) is never touched. "
         "Deterministic: the same arguments on the same database give the same data. "
         "Everything generated is marked by its source document, “Generated demo data (not a real document)”. "
