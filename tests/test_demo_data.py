@@ -1,5 +1,5 @@
-"""generate_demo_data: counts, determinism, public like loaded entries, Japan untouched, refusals that
-change nothing, --replace and --delete, and a number of queries that does not grow with --entries."""
+"""generate_demo_data (cms.demo_data): counts, determinism, public like loaded entries, found by search,
+Japan untouched, refusals that change nothing, --replace and --delete, and a bounded cost per entry."""
 
 import io
 import re
@@ -9,11 +9,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import ModelLogEntry, Revision
+from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
+from cms import demo_data
 from cms.models import PartnerPage, PartnersIndexPage
-from partnership import demo_data
 from partnership.currencies import ISO_4217_CODES
+from partnership.filters import SORTS
 from partnership.models import CooperationEntry, Partner, SourceDocument
 
 from .conftest import database_snapshot
@@ -141,16 +143,19 @@ def test_generates_valid_public_entries_on_pages_record_and_api_and_leaves_japan
     assert sorted(a.pk for a in as_object.areas.all()) == sorted(a.pk for a in entry.areas.all())
     actions = ModelLogEntry.objects.filter(object_id=str(entry.pk), content_type__model="cooperationentry")
     assert sorted(actions.values_list("action", flat=True)) == ["wagtail.edit", "wagtail.publish"]
-    # Indexed for search like loaded entries.
+    # Indexed for search like loaded entries, and the partners too (the admin's choosers search them).
     assert entry in CooperationEntry.objects.public().search(entry.title.split()[0])
+    for partner in partners:
+        assert partner in get_search_backend().search(partner.name, Partner), partner.name
 
     # On the record, the entry's own page, the partner's page and the API.
     partner = partners[0]
     mine = demo_entries().filter(partner=partner)
     themed = mine.filter(areas__category="theme").first()
+    newest = mine.order_by(*SORTS["date-desc"][1]).first()  # the record's first page lists the newest first
     response = client.get(f"/cooperation/?partner={partner.slug}")
     assert response.status_code == 200
-    assert f"/cooperation/{themed.slug}/" in response.content.decode()
+    assert f"/cooperation/{newest.slug}/" in response.content.decode()
     assert client.get(f"/cooperation/{themed.slug}/").status_code == 200
     response = client.get(f"/partners/{partner.slug}/")
     assert response.status_code == 200
@@ -230,15 +235,17 @@ def test_refuses_bad_arguments_and_changes_nothing(db):
 # --- Cost -----------------------------------------------------------------------------------------
 
 
-def test_the_number_of_queries_does_not_grow_with_the_entries(loaded):
+def test_each_entry_costs_about_two_queries_not_a_save_and_publish(loaded):
     counts = {}
     for entries in (50, 400):
         with CaptureQueriesContext(connection) as queries:
             generate("--partners", 2, "--entries", entries, "--seed", 1)
         counts[entries] = len(queries)
         generate("--delete")
-    # Only the number of INSERT batches grows (SQLite caps a statement at 999 parameters, so a batch
-    # of entries holds a few dozen rows; 229 against 259 queries when written): far less than one
-    # query per entry. On PostgreSQL a batch is 1,000 rows and both counts are the same.
-    assert counts[400] - counts[50] <= (400 - 50) // 8, counts
-    assert counts[50] < 400, counts
+    # Entries are written in bulk (rows, relations, revisions, logs, search rows: a few INSERT batches);
+    # what grows with each entry is Wagtail's public ReferenceIndex.create_or_update_for_object, which
+    # reads the entry's rows and inserts them: 2 queries (1110 against 385 queries when written).
+    # Saving, revising and publishing each entry would cost over 7.
+    per_entry = (counts[400] - counts[50]) / (400 - 50)
+    assert per_entry <= 2.2, counts
+    assert counts[50] < 500, counts

@@ -15,18 +15,28 @@
   loaded reference records), amounts and currencies for contributions, titles
   and descriptions composed from word lists.
 
-Entries are public exactly as loaded ones are: live, published, with one
-revision each (``latest_revision`` and ``live_revision`` point at it), the
-``wagtail.edit`` and ``wagtail.publish`` log entries the admin history shows,
-their reference-index rows and their search-index rows. All of it is written
-with bulk inserts, so the number of queries grows with the number of partners
-(each page goes through Wagtail's page API) and with the number of insert
-batches, never once per entry.
+The records are made by factory_boy factories (``DemoPartnerFactory``,
+``DemoPartnerPageFactory`` on wagtail-factories' ``PageFactory``,
+``DemoEntryFactory``); every random choice is drawn from Faker's random
+generator through ``DemoProvider``, seeded with ``factory.random.reseed_random``.
 
-Same arguments and same database before ⇒ the same data, byte for byte, apart
-from primary keys and the times rows were written: every random choice comes
-from ``random.Random`` seeded with the seed, reference records are taken in slug
-order, and even translation keys and block ids are drawn from the seed.
+Partners and pages are saved one by one (Wagtail's signals index them for search
+and references; each page is published with ``save_revision().publish()``).
+Entries are public exactly as loaded ones are — live, one revision each
+(``latest_revision`` and ``live_revision`` point at it), the ``wagtail.edit`` and
+``wagtail.publish`` log entries the admin history shows, reference-index and
+search-index rows — but they are built unsaved and written with bulk inserts,
+because ``save_revision().publish()`` costs about 36 ms an entry on SQLite (six
+minutes for 10,000). What the bulk path writes comes from Wagtail's public API:
+the revision's content is ``serializable_data()``, reference rows come from
+``ReferenceIndex.create_or_update_for_object`` and search rows from the search
+backends' ``add_bulk`` (what ``update_index`` calls; ``insert_or_update_object``
+would cost about 7 ms an entry).
+
+Same arguments and same database before ⇒ the same data, apart from primary keys
+and the times rows were written: every draw comes from the seeded generator,
+reference records are taken in slug order, and even translation keys and block
+ids are drawn from it.
 
 Everything runs in one transaction: a refusal or a failure leaves the database
 as it was.
@@ -36,27 +46,31 @@ import calendar
 import datetime
 import itertools
 import json
-import random
 import time
-import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
+import factory
+import factory.random
+import wagtail_factories
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
-from modelcluster.models import get_all_child_m2m_relations, get_serializable_data_for_fields
+from faker import Faker
+from faker.providers import BaseProvider
+from modelcluster.models import get_all_child_m2m_relations
 from wagtail import hooks
-from wagtail.models import Locale, ModelLogEntry, Page, PageLogEntry, ReferenceIndex, Revision, TaskState, WorkflowState
-from wagtail.search import index as search_index
+from wagtail.models import Locale, ModelLogEntry, Page, PageLogEntry, ReferenceIndex, Revision
 from wagtail.search.backends import get_search_backends
 
-from .dates import Precision
-from .loader import deferred_search_indexing
-from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
+from partnership.dates import Precision
+from partnership.models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
+
+from .models import CooperationRecordPage, PartnerPage, PartnersIndexPage
 
 MAX_PARTNERS = 200
 MAX_ENTRIES = 200_000
@@ -401,8 +415,6 @@ class Reference:
 
 def load_reference():
     """The reference data and pages the fixtures create, or DemoDataError saying what is missing."""
-    from cms.models import CooperationRecordPage, PartnersIndexPage  # pages build on records
-
     missing = []
     try:
         locale = Locale.get_default()
@@ -484,18 +496,13 @@ def existing_demo_counts():
     return partners.count(), entries.count()
 
 
-def _object_ids(queryset):
-    """A subquery of the primary keys as text, to match generic relations' object_id columns."""
-    return queryset.annotate(object_key=Cast("pk", models.CharField())).values("object_key")
-
-
 def delete_demo_data():
     """Delete every demo record and what hangs on it (pages, revisions, logs, index rows).
 
-    Returns (partners, entries) deleted. Runs in the caller's transaction.
+    Returns (partners, entries) deleted. Runs in the caller's transaction. Only public
+    ``QuerySet.delete()``: Django's collector follows the revisions and workflow states (generic
+    relations) and sends the signals through which Wagtail removes search and reference rows.
     """
-    from cms.models import PartnerPage
-
     source = demo_source()
     if source is None:
         return 0, 0
@@ -503,48 +510,19 @@ def delete_demo_data():
     counts = partners.count(), entries.count()
 
     page_ids = list(PartnerPage.objects.filter(partner__in=partners.values("pk")).values_list("pk", flat=True))
-    # Treebeard's queryset delete: the tree (and parents' child counts) kept right, then Django's
-    # collector with the signals that remove the pages' revisions, search and reference index rows.
+    # Treebeard's queryset delete keeps the tree (and the parent's child count) right.
     Page.objects.filter(pk__in=page_ids).delete()
     PageLogEntry.objects.filter(page_id__in=page_ids).delete()
 
-    # Entries: everything that refers to them first, in a few set-based statements, then the rows.
+    # Log entries point at an entry by content type and text id, not by a relation: delete them first.
     entry_type = ContentType.objects.get_for_model(CooperationEntry, for_concrete_model=False)
-    entry_keys = _object_ids(entries)
+    entry_keys = entries.annotate(object_key=Cast("pk", models.CharField())).values("object_key")
     ModelLogEntry.objects.filter(content_type=entry_type, object_id__in=entry_keys).delete()
-    ReferenceIndex.objects.filter(base_content_type=entry_type, object_id__in=entry_keys).delete()
-    _delete_search_rows(CooperationEntry, entry_keys)
-    WorkflowState.objects.filter(base_content_type=entry_type, object_id__in=entry_keys).delete()
-    entries.update(latest_revision=None, live_revision=None)
-    revisions = Revision.objects.filter(base_content_type=entry_type, object_id__in=entry_keys)
-    TaskState.objects.filter(revision__in=revisions.values("pk")).delete()
-    _raw_delete(revisions)
-    for field in CooperationEntry._meta.many_to_many:
-        _raw_delete(field.remote_field.through.objects.filter(cooperationentry__in=entries.values("pk")))
-    # Nothing refers to the rows any more: delete them without loading 10,000 objects to send
-    # 10,000 post_delete signals (whose work, the search and reference index rows, is done above).
-    _raw_delete(CooperationEntry.objects.filter(pk__in=entries.values("pk")))
+    CooperationEntry.objects.filter(pk__in=list(entries.values_list("pk", flat=True))).delete()
 
     partners.delete()
     source.delete()
     return counts
-
-
-def _raw_delete(queryset):
-    """One DELETE statement, without the collector loading rows to cascade or signal.
-
-    Only for rows nothing else refers to any more (their dependants are deleted first).
-    """
-    return queryset._raw_delete(queryset.db)
-
-
-def _delete_search_rows(model, object_keys):
-    """Remove the rows of the database search backend (the only backend this project configures)."""
-    from wagtail.search.models import IndexEntry
-
-    content_type = ContentType.objects.get_for_model(model)
-    # As the backend's own delete does; SQLite's full-text triggers follow.
-    _raw_delete(IndexEntry.objects.filter(content_type=content_type, object_id__in=object_keys))
 
 
 # --- Generating ---------------------------------------------------------------------------------
@@ -560,7 +538,11 @@ class Result:
 
 
 def generate_demo_data(partners=40, entries=10_000, seed=1, replace=False):
-    """Add demo partners, their pages and entries in one transaction; see the module's docstring."""
+    """Add demo partners, their pages and entries in one transaction; see the module's docstring.
+
+    Returns a Result (counts, what --replace deleted, seconds taken). Raises DemoDataError on bad
+    arguments, missing fixtures or demo data already there (unless ``replace``).
+    """
     check_arguments(partners, entries, seed)
     started = time.perf_counter()
     hooks.search_for_hooks()  # the snippet registrations decide which models the reference index covers
@@ -594,119 +576,64 @@ def in_place(place):
     return f" in the {name}" if place.kind == Place.Kind.SEA else f" in {name}"
 
 
-def _uuid(rng):
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
-
-
-def _round_amount(value):
+def round_amount(value):
     """Two significant figures, as a stated amount would be: 1,234,567 → 1,200,000."""
     digits = len(str(int(value)))
     return Decimal(int(round(value, -max(digits - 2, 0))))
 
 
-class DemoGenerator:
-    def __init__(self, reference, partner_count, entry_count, seed):
-        self.ref = reference
-        self.partner_count = partner_count
-        self.entry_count = entry_count
-        self.seed = seed
-        # One stream per concern, so that e.g. the pages do not shift the entries.
-        self.partner_rng = random.Random(f"partnership-demo:{seed}:partners")
-        self.page_rng = random.Random(f"partnership-demo:{seed}:pages")
-        self.entry_rng = random.Random(f"partnership-demo:{seed}:entries")
-        self.now = timezone.now()
-        self.partners, self.pages, self.entries = [], [], []
+def period_end(entry):
+    """The last day an entry covers (what ``CooperationEntry.save()`` derives; bulk inserts skip save())."""
+    if entry.ongoing or entry.start is None:
+        return None
+    return (entry.end or entry.start).last_day
 
-    def run(self):
-        self.source = SourceDocument.objects.create(
-            slug=DEMO_SOURCE_SLUG,
-            title=DEMO_SOURCE_TITLE,
-            publisher=DEMO_PUBLISHER,
-            last_updated=DEMO_DOCUMENT_DATE,
-            text=demo_document_text(self.partner_count, self.entry_count, self.seed),
-        )
-        self.create_partners()
-        self.create_pages()
-        self.create_entries()
 
-    # -- partners ---------------------------------------------------------------------------------
+# --- Faker: the vocabulary ------------------------------------------------------------------------
 
-    def create_partners(self):
-        rng = self.partner_rng
-        taken_slugs = set(Partner.objects.filter(locale=self.ref.locale).values_list("slug", flat=True))
-        taken_slugs |= set(self.ref.index_page.get_children().values_list("slug", flat=True))
-        taken_names = {
-            name.lower() for name in Partner.objects.filter(locale=self.ref.locale).values_list("name", flat=True)
-        }
-        frameworks = {f.slug: f for f in self.ref.frameworks}
-        area_list = list(self.ref.areas.values())
-        candidates = partner_candidates()
-        self.partner_info = []  # (partner, its areas, the currency of its stated amounts or '')
-        while len(self.partners) < self.partner_count:
-            name, iso_code, framework_slug, currency = next(candidates)
-            slug = slugify(name)
-            if slug in taken_slugs or name.lower() in taken_names:
-                continue  # e.g. Japan, or a partner an editor or a fixture added
-            taken_slugs.add(slug)
-            framework = (
-                frameworks.get(framework_slug) or self.ref.frameworks[len(self.partners) % len(self.ref.frameworks)]
-            )
-            partner = Partner(
-                locale=self.ref.locale,
-                translation_key=_uuid(rng),
-                name=name,
-                slug=slug,
-                framework=framework,
-                iso_code=iso_code,
-                source=self.source,
-                source_section=ABOUT_SECTION,
-                source_quote=ABOUT_SENTENCE,
-            )
-            areas = sorted(
-                rng.sample(area_list, rng.randint(min(3, len(area_list)), len(area_list))), key=lambda a: a.slug
-            )
-            self.partners.append(partner)
-            self.partner_info.append((partner, areas, currency if currency in CURRENCY_RATES else ""))
-        Partner.objects.bulk_create(self.partners, batch_size=BATCH_SIZE)
-        through = Partner.areas.through
-        through.objects.bulk_create(
-            [through(partner_id=p.pk, area_id=a.pk) for p, areas, _ in self.partner_info for a in areas],
-            batch_size=BATCH_SIZE,
-        )
-        self.index_references(Partner, self.partners)
 
-    # -- pages --------------------------------------------------------------------------------------
+class DemoProvider(BaseProvider):
+    """Faker provider of the demo vocabulary: kinds, periods, programmes, places, titles, pages' prose.
 
-    def create_pages(self):
-        from cms.models import PartnerPage
+    Every method draws from ``self.generator.random``, Faker's shared generator, which
+    ``factory.random.reseed_random(seed)`` seeds: one seed, one sequence of draws.
+    """
 
-        rng = self.page_rng
-        index_page = self.ref.index_page
-        with deferred_search_indexing() as changed:
-            for partner, areas, _currency in self.partner_info:
-                page = PartnerPage(
-                    title=f"Relations with {partner.name}",
-                    slug=partner.slug,
-                    locale=self.ref.locale,
-                    translation_key=_uuid(rng),
-                    search_description=f"Generated demo data: how NATO and {partner.name} might cooperate.",
-                    partner=partner,
-                    lead=self.page_lead(rng, partner, areas),
-                    highlights=json.dumps(self.page_highlights(rng, partner, areas)),
-                    body=json.dumps(self.page_body(rng, partner)),
-                )
-                index_page.add_child(instance=page)
-                page.save_revision(log_action=True).publish(log_action=True)
-                self.pages.append(page)
-        # Published when the demo document was "last updated", as loaded pages are when theirs was.
-        PartnerPage.objects.filter(pk__in=[p.pk for p in self.pages]).update(
-            first_published_at=DEMO_DOCUMENT_DATE, last_published_at=DEMO_DOCUMENT_DATE
-        )
-        for instance in changed.values():
-            search_index.insert_or_update_object(instance)
+    def cooperation_kind(self):
+        return self.random_element(OrderedDict(KIND_WEIGHTS))
 
-    @staticmethod
-    def page_lead(rng, partner, areas):
+    def cooperation_passage(self, kind):
+        """(section index, sentence index) in the demo document that an entry of this kind quotes."""
+        return self.random_element(KIND_PASSAGES[kind])
+
+    def cooperation_amount(self, kind, currency):
+        """(amount, currency) of a contribution, (None, '') otherwise or when none is stated."""
+        rng = self.generator.random
+        if kind != "contribution" or rng.random() >= 0.85:
+            return None, ""
+        currency = currency if currency and rng.random() < 0.5 else rng.choice(("EUR", "USD", "USD"))
+        dollars = 10 ** rng.uniform(4.3, 7.7)
+        return round_amount(dollars * CURRENCY_RATES[currency]), currency
+
+    def cooperation_areas(self, kind, theme, reference, partner_areas):
+        """The theme of the quoted section (if any) and up to two practical areas."""
+        rng = self.generator.random
+        areas = [theme] if theme is not None else []
+        likely = [reference.areas[s] for s in KIND_AREAS[kind] if s in reference.areas]
+        for _ in range(rng.choice((0, 1, 1, 1, 2))):
+            pool = likely if likely and rng.random() < 0.6 else partner_areas
+            area = rng.choice(pool)
+            if area not in areas:
+                areas.append(area)
+        return areas
+
+    def partner_areas(self, areas):
+        """At least three of the areas (or all), in slug order."""
+        rng = self.generator.random
+        return sorted(rng.sample(areas, rng.randint(min(3, len(areas)), len(areas))), key=lambda a: a.slug)
+
+    def page_lead(self, partner, areas):
+        rng = self.generator.random
         focus = rng.sample(areas, min(2, len(areas)))
         topics = " and ".join(area.name.lower() for area in focus)
         return (
@@ -714,40 +641,31 @@ class DemoGenerator:
             f"relations to address shared security challenges. Cooperation focuses on {topics}."
         )
 
-    @staticmethod
-    def page_highlights(rng, partner, areas):
-        since = rng.choice(("the early 1990s", "the mid-1990s", "the late 1990s", "the 2000s", "2010"))
+    def page_highlights(self, partner, areas):
+        """The raw StreamField data of a partner page's highlights."""
+        since = self.random_element(("the early 1990s", "the mid-1990s", "the late 1990s", "the 2000s", "2010"))
         listed = ", ".join(area.name.lower() for area in areas[:-1])
         listed = f"{listed} and {areas[-1].name.lower()}" if listed else areas[-1].name.lower()
-        return [
-            {
-                "type": "highlight",
-                "value": f"<p>This page and its cooperation entries are generated demo data, not a real account of "
-                f"relations with {partner.name}.</p>",
-                "id": str(_uuid(rng)),
-            },
-            {
-                "type": "highlight",
-                "value": f"<p>NATO and {partner.name} have been engaged in dialogue and cooperation since {since}.</p>",
-                "id": str(_uuid(rng)),
-            },
-            {
-                "type": "highlight",
-                "value": f"<p>Practical cooperation is being developed in areas including {listed}.</p>",
-                "id": str(_uuid(rng)),
-            },
-        ]
+        texts = (
+            f"<p>This page and its cooperation entries are generated demo data, not a real account of "
+            f"relations with {partner.name}.</p>",
+            f"<p>NATO and {partner.name} have been engaged in dialogue and cooperation since {since}.</p>",
+            f"<p>Practical cooperation is being developed in areas including {listed}.</p>",
+        )
+        return [{"type": "highlight", "value": text, "id": self.generator.uuid4()} for text in texts]
 
-    def page_body(self, rng, partner):
+    def page_body(self, partner, themes):
+        """The raw StreamField data of a partner page's body: the themes' entries, then a timeline."""
+
         def block(type_, value):
-            return {"type": type_, "value": value, "id": str(_uuid(rng))}
+            return {"type": type_, "value": value, "id": self.generator.uuid4()}
 
         body = [
             block("heading", {"text": "Key areas of cooperation", "level": "h2", "anchor": ""}),
             block("paragraph", f"<p>{partner.name}’s cooperation with NATO includes:</p>"),
         ]
         for heading, theme_slug, _sentences in SECTIONS:
-            theme = self.ref.themes.get(theme_slug)
+            theme = themes.get(theme_slug)
             if theme is not None:
                 body.append(block("heading", {"text": heading, "level": "h3", "anchor": ""}))
                 body.append(block("entries", {"area": theme.pk, "kind": "", "programme": None, "style": "prose"}))
@@ -755,113 +673,9 @@ class DemoGenerator:
         body.append(block("timeline", {"title": f"Milestones in relations with {partner.name}", "kind": "milestone"}))
         return body
 
-    # -- entries ------------------------------------------------------------------------------------
-
-    def create_entries(self):
-        rng = self.entry_rng
-        kinds, kind_weights = zip(*KIND_WEIGHTS, strict=True)
-        kind_weights = list(itertools.accumulate(kind_weights))
-        # Some partners do much more with NATO than others.
-        partner_weights = list(itertools.accumulate(rng.lognormvariate(0, 0.7) for _ in self.partner_info))
-        taken = set(CooperationEntry.objects.filter(locale=self.ref.locale).values_list("slug", flat=True))
-        relations = {name: [] for name in ("areas", "programmes", "places", "beneficiaries")}
-        drafts = []
-        for number in range(1, self.entry_count + 1):
-            partner, partner_areas, currency = rng.choices(self.partner_info, cum_weights=partner_weights)[0]
-            kind = rng.choices(kinds, cum_weights=kind_weights)[0]
-            draft = self.compose(rng, number, partner, partner_areas, currency, kind)
-            if draft["entry"].slug in taken:
-                draft["entry"].slug = f"{draft['entry'].slug}-demo"
-            drafts.append(draft)
-        # Reading order of the demo document: by section and passage, then by date.
-        far_future = datetime.date(9999, 12, 31)
-        drafts.sort(key=lambda d: (d["passage"], d["entry"].start_date or far_future, d["number"]))
-        for order, draft in enumerate(drafts, start=1):
-            draft["entry"].source_order = order
-        drafts.sort(key=lambda d: d["number"])
-        self.entries = [draft["entry"] for draft in drafts]
-
-        CooperationEntry.objects.bulk_create(self.entries, batch_size=BATCH_SIZE)
-        for draft in drafts:
-            for name in relations:
-                relations[name].extend((draft["entry"].pk, obj.pk) for obj in draft[name])
-        for field in get_all_child_m2m_relations(CooperationEntry):
-            through = field.remote_field.through
-            target = field.m2m_reverse_field_name()
-            through.objects.bulk_create(
-                [
-                    through(cooperationentry_id=entry_id, **{f"{target}_id": pk})
-                    for entry_id, pk in relations[field.name]
-                ],
-                batch_size=BATCH_SIZE,
-            )
-        self.create_revisions(drafts)
-        self.index_references(CooperationEntry, self.entries)
-        self.index_for_search(CooperationEntry, self.entries)
-
-    def compose(self, rng, number, partner, partner_areas, currency, kind):
-        """One entry's natural data, from the word lists."""
-        section_index, sentence_index = rng.choice(KIND_PASSAGES[kind])
-        heading, theme_slug, sentences = SECTIONS[section_index]
-        start, start_precision, end, end_precision, ongoing = self.period(rng, kind)
-        year = start.year if start else rng.randint(KIND_PERIODS[kind][0], LAST_YEAR)
-        programmes = self.pick_programmes(rng, kind)
-        places, beneficiaries = self.pick_places(rng, kind, partner)
-        title, description = self.words(rng, kind, partner, programmes, places, beneficiaries, year)
-        amount, entry_currency = None, ""
-        if kind == "contribution" and rng.random() < 0.85:
-            entry_currency = currency if currency and rng.random() < 0.5 else rng.choice(("EUR", "USD", "USD"))
-            dollars = 10 ** rng.uniform(4.3, 7.7)
-            amount = _round_amount(dollars * CURRENCY_RATES[entry_currency])
-            description = f"{description} The contribution amounts to {entry_currency} {amount:,}."
-        areas = []
-        if theme_slug in self.ref.themes:
-            areas.append(self.ref.themes[theme_slug])
-        likely = [self.ref.areas[s] for s in KIND_AREAS[kind] if s in self.ref.areas]
-        for _ in range(rng.choice((0, 1, 1, 1, 2))):
-            pool = likely if likely and rng.random() < 0.6 else partner_areas
-            area = rng.choice(pool)
-            if area not in areas:
-                areas.append(area)
-        base = slugify(title)
-        base = (base if base.startswith(partner.slug) else f"{partner.slug}-{base}")[:110].rstrip("-")
-        entry = CooperationEntry(
-            locale=self.ref.locale,
-            translation_key=_uuid(rng),
-            partner=partner,
-            kind=kind,
-            title=title[:255],
-            slug=f"{base}-{number}",
-            description=description,
-            start_date=start,
-            start_precision=start_precision,
-            end_date=end,
-            end_precision=end_precision,
-            ongoing=ongoing,
-            amount=amount,
-            currency=entry_currency,
-            source=self.source,
-            source_section=heading,
-            source_quote=sentences[sentence_index],
-            live=True,
-            has_unpublished_changes=False,
-        )
-        published = FIRST_PUBLICATION + datetime.timedelta(seconds=rng.randrange(PUBLICATION_SPAN_SECONDS))
-        entry.first_published_at = entry.last_published_at = published
-        entry.period_end = entry._derived_period_end()
-        return {
-            "number": number,
-            "entry": entry,
-            "passage": (section_index, sentence_index),
-            "areas": areas,
-            "programmes": programmes,
-            "places": places,
-            "beneficiaries": beneficiaries,
-        }
-
-    @staticmethod
-    def period(rng, kind):
+    def cooperation_period(self, kind):
         """(start, start precision, end, end precision, ongoing) of every precision the site knows."""
+        rng = self.generator.random
         first_year, undated, ranged, open_ended = KIND_PERIODS[kind]
         if rng.random() < undated:
             return None, "", None, "", False
@@ -896,24 +710,28 @@ class DemoGenerator:
             return start, precision.value, end, precision.value, False
         return start, precision.value, None, "", False
 
-    def pick_programmes(self, rng, kind):
+    def cooperation_programmes(self, kind, reference):
+        """The programmes, funds or bodies an entry names: [], [programme] or [initiative, platform]."""
+        rng = self.generator.random
         if kind in ("milestone", "exercise") and rng.random() < 0.7:
             return []
-        pool = [p for programme_kind in KIND_PROGRAMMES[kind] for p in self.ref.programmes.get(programme_kind, [])]
+        pool = [p for programme_kind in KIND_PROGRAMMES[kind] for p in reference.programmes.get(programme_kind, [])]
         if not pool:
             return []
         programme = rng.choice(pool)
         # A platform belongs to its initiative (the Interoperability Platform to the PII): name both.
         if programme.parent_id and rng.random() < 0.8:
-            parent = next((p for ps in self.ref.programmes.values() for p in ps if p.pk == programme.parent_id), None)
+            parent = next((p for ps in reference.programmes.values() for p in ps if p.pk == programme.parent_id), None)
             if parent is not None:
                 return [parent, programme]
         return [programme]
 
-    def pick_places(self, rng, kind, partner):
-        countries = [c for c in self.ref.places.get(Place.Kind.COUNTRY, []) if c.name != partner.name]
-        seas = self.ref.places.get(Place.Kind.SEA, [])
-        regions = self.ref.places.get(Place.Kind.REGION, [])
+    def cooperation_places(self, kind, reference, partner):
+        """(places, beneficiaries): where an entry took place and which countries it helped."""
+        rng = self.generator.random
+        countries = [c for c in reference.places.get(Place.Kind.COUNTRY, []) if c.name != partner.name]
+        seas = reference.places.get(Place.Kind.SEA, [])
+        regions = reference.places.get(Place.Kind.REGION, [])
         if kind == "exercise":
             pool = rng.choice([pool for pool in (seas, seas, countries, regions) if pool] or [[]])
             return ([rng.choice(pool)] if pool else []), []
@@ -929,9 +747,9 @@ class DemoGenerator:
             return [rng.choice(countries)], []
         return [], []
 
-    @staticmethod
-    def words(rng, kind, partner, programmes, places, beneficiaries, year):
+    def cooperation_words(self, kind, partner, programmes, places, beneficiaries, year):
         """A title and a one- or two-sentence description."""
+        rng = self.generator.random
         name = partner.name
         programme = programmes[-1].name if programmes else ""
         topic = rng.choice(TOPICS)
@@ -995,32 +813,292 @@ class DemoGenerator:
                 description = f"{name} supported {activity}{where} {purpose}."
         return title, description
 
-    # -- revisions, logs and indexes ----------------------------------------------------------------
 
-    def create_revisions(self, drafts):
-        """One revision per entry, published, and the log entries the admin history shows."""
-        content_type = ContentType.objects.get_for_model(CooperationEntry, for_concrete_model=False)
-        m2m_names = [field.name for field in get_all_child_m2m_relations(CooperationEntry)]
-        revisions = []
-        for draft in drafts:
-            entry = draft["entry"]
-            # What save_revision() stores: the fields and the parental relations, before publication.
-            content = get_serializable_data_for_fields(entry)
-            content.update(latest_revision=None, live_revision=None, first_published_at=None, last_published_at=None)
-            for name in m2m_names:
-                content[name] = [obj.pk for obj in draft[name]]
-            revisions.append(
-                Revision(
-                    content_type=content_type,
-                    base_content_type=content_type,
-                    object_id=str(entry.pk),
-                    created_at=self.now,
-                    object_str=str(entry),
-                    content=content,
-                )
+fake = Faker()
+fake.add_provider(DemoProvider)
+factory.Faker.add_provider(DemoProvider)
+
+
+# --- Factories ----------------------------------------------------------------------------------
+
+
+class DemoSourceFactory(factory.django.DjangoModelFactory):
+    """The demo document, whose text holds every sentence the demo records quote."""
+
+    class Meta:
+        model = SourceDocument
+
+    class Params:
+        partners = 40
+        entries = 10_000
+        seed = 1
+
+    slug = DEMO_SOURCE_SLUG
+    title = DEMO_SOURCE_TITLE
+    publisher = DEMO_PUBLISHER
+    last_updated = DEMO_DOCUMENT_DATE
+    text = factory.LazyAttribute(lambda o: demo_document_text(o.partners, o.entries, o.seed))
+
+
+class DemoPartnerFactory(factory.django.DjangoModelFactory):
+    """A demo partner, saved (so Wagtail's signals index it for the admin's choosers).
+
+    Give ``reference`` (a Reference), ``name``, ``framework``, ``source`` and ``areas``.
+    """
+
+    class Meta:
+        model = Partner
+        skip_postgeneration_save = True
+
+    class Params:
+        reference = None
+
+    locale = factory.SelfAttribute("reference.locale")
+    translation_key = factory.Faker("uuid4", cast_to=None)
+    name = "Partner country"
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    iso_code = ""
+    source_section = ABOUT_SECTION
+    source_quote = ABOUT_SENTENCE
+
+    @factory.post_generation
+    def areas(partner, create, extracted, **kwargs):
+        if create and extracted:
+            partner.areas.set(extracted)
+
+
+class DemoPartnerPageFactory(wagtail_factories.PageFactory):
+    """A partner's relation page, added under ``parent`` (not yet published).
+
+    Give ``parent``, ``reference``, ``partner`` and ``areas`` (the partner's areas).
+    """
+
+    class Meta:
+        model = PartnerPage
+
+    class Params:
+        reference = None
+        areas = ()
+
+    title = factory.LazyAttribute(lambda o: f"Relations with {o.partner.name}")
+    slug = factory.SelfAttribute("partner.slug")
+    locale = factory.SelfAttribute("reference.locale")
+    translation_key = factory.Faker("uuid4", cast_to=None)
+    search_description = factory.LazyAttribute(
+        lambda o: f"Generated demo data: how NATO and {o.partner.name} might cooperate."
+    )
+    lead = factory.LazyAttribute(lambda o: fake.page_lead(o.partner, o.areas))
+    highlights = factory.LazyAttribute(lambda o: json.dumps(fake.page_highlights(o.partner, o.areas)))
+    body = factory.LazyAttribute(lambda o: json.dumps(fake.page_body(o.partner, o.reference.themes)))
+
+
+def _entry_description(o):
+    amount, currency = o.money
+    if amount is None:
+        return o.words[1]
+    return f"{o.words[1]} The contribution amounts to {currency} {amount:,}."
+
+
+def _entry_slug(o):
+    base = slugify(o.words[0])
+    base = (base if base.startswith(o.partner.slug) else f"{o.partner.slug}-{base}")[:110].rstrip("-")
+    return f"{base}-{o.number}"
+
+
+class DemoEntryFactory(factory.django.DjangoModelFactory):
+    """A published demo entry, with its relations held in memory (modelcluster).
+
+    Meant for ``build()``: the generator writes entries in bulk. Give ``reference``, ``partner``,
+    ``partner_areas``, ``partner_currency`` (of its stated amounts, or ''), ``number`` and ``source``.
+    """
+
+    class Meta:
+        model = CooperationEntry
+
+    class Params:
+        reference = None
+        number = 1
+        partner_areas = ()
+        partner_currency = ""
+        passage = factory.LazyAttribute(lambda o: fake.cooperation_passage(o.kind))
+        section = factory.LazyAttribute(lambda o: SECTIONS[o.passage[0]])
+        period = factory.LazyAttribute(lambda o: fake.cooperation_period(o.kind))
+        year = factory.LazyAttribute(
+            lambda o: o.period[0].year if o.period[0] else fake.random_int(KIND_PERIODS[o.kind][0], LAST_YEAR)
+        )
+        picked_places = factory.LazyAttribute(lambda o: fake.cooperation_places(o.kind, o.reference, o.partner))
+        words = factory.LazyAttribute(
+            lambda o: fake.cooperation_words(o.kind, o.partner, o.programmes, o.places, o.beneficiaries, o.year)
+        )
+        money = factory.LazyAttribute(lambda o: fake.cooperation_amount(o.kind, o.partner_currency))
+
+    locale = factory.SelfAttribute("reference.locale")
+    kind = factory.Faker("cooperation_kind")
+    translation_key = factory.Faker("uuid4", cast_to=None)
+    start_date = factory.LazyAttribute(lambda o: o.period[0])
+    start_precision = factory.LazyAttribute(lambda o: o.period[1])
+    end_date = factory.LazyAttribute(lambda o: o.period[2])
+    end_precision = factory.LazyAttribute(lambda o: o.period[3])
+    ongoing = factory.LazyAttribute(lambda o: o.period[4])
+    programmes = factory.LazyAttribute(lambda o: fake.cooperation_programmes(o.kind, o.reference))
+    places = factory.LazyAttribute(lambda o: o.picked_places[0])
+    beneficiaries = factory.LazyAttribute(lambda o: o.picked_places[1])
+    title = factory.LazyAttribute(lambda o: o.words[0][:255])
+    description = factory.LazyAttribute(_entry_description)
+    amount = factory.LazyAttribute(lambda o: o.money[0])
+    currency = factory.LazyAttribute(lambda o: o.money[1])
+    areas = factory.LazyAttribute(
+        lambda o: fake.cooperation_areas(o.kind, o.reference.themes.get(o.section[1]), o.reference, o.partner_areas)
+    )
+    slug = factory.LazyAttribute(_entry_slug)
+    source_section = factory.LazyAttribute(lambda o: o.section[0])
+    source_quote = factory.LazyAttribute(lambda o: o.section[2][o.passage[1]])
+    live = True
+    has_unpublished_changes = False
+    first_published_at = factory.Faker(
+        "date_time_between",
+        start_date=FIRST_PUBLICATION,
+        end_date=FIRST_PUBLICATION + datetime.timedelta(seconds=PUBLICATION_SPAN_SECONDS),
+        tzinfo=datetime.UTC,
+    )
+    last_published_at = factory.SelfAttribute("first_published_at")
+
+
+# --- The generator ------------------------------------------------------------------------------
+
+
+class DemoGenerator:
+    def __init__(self, reference, partner_count, entry_count, seed):
+        self.ref = reference
+        self.partner_count = partner_count
+        self.entry_count = entry_count
+        self.seed = seed
+        self.now = timezone.now()
+        self.partners, self.pages, self.entries = [], [], []
+
+    def run(self):
+        factory.random.reseed_random(f"partnership-demo:{self.seed}")
+        self.source = DemoSourceFactory(partners=self.partner_count, entries=self.entry_count, seed=self.seed)
+        self.create_partners()
+        self.create_pages()
+        self.create_entries()
+
+    def create_partners(self):
+        taken_slugs = set(Partner.objects.filter(locale=self.ref.locale).values_list("slug", flat=True))
+        taken_slugs |= set(self.ref.index_page.get_children().values_list("slug", flat=True))
+        taken_names = {
+            name.lower() for name in Partner.objects.filter(locale=self.ref.locale).values_list("name", flat=True)
+        }
+        frameworks = {f.slug: f for f in self.ref.frameworks}
+        area_list = list(self.ref.areas.values())
+        candidates = partner_candidates()
+        self.partner_info = []  # (partner, its areas, the currency of its stated amounts or '')
+        while len(self.partners) < self.partner_count:
+            name, iso_code, framework_slug, currency = next(candidates)
+            slug = slugify(name)
+            if slug in taken_slugs or name.lower() in taken_names:
+                continue  # e.g. Japan, or a partner an editor or a fixture added
+            taken_slugs.add(slug)
+            framework = (
+                frameworks.get(framework_slug) or self.ref.frameworks[len(self.partners) % len(self.ref.frameworks)]
             )
+            areas = fake.partner_areas(area_list)
+            partner = DemoPartnerFactory(
+                reference=self.ref,
+                name=name,
+                framework=framework,
+                iso_code=iso_code,
+                source=self.source,
+                areas=areas,
+            )
+            # The areas were set after the save that indexed the partner's references.
+            ReferenceIndex.create_or_update_for_object(partner)
+            self.partners.append(partner)
+            self.partner_info.append((partner, areas, currency if currency in CURRENCY_RATES else ""))
+
+    def create_pages(self):
+        for partner, areas, _currency in self.partner_info:
+            page = DemoPartnerPageFactory(parent=self.ref.index_page, reference=self.ref, partner=partner, areas=areas)
+            page.save_revision(log_action=True).publish(log_action=True)
+            self.pages.append(page)
+        # Published when the demo document was "last updated", as loaded pages are when theirs was.
+        PartnerPage.objects.filter(pk__in=[p.pk for p in self.pages]).update(
+            first_published_at=DEMO_DOCUMENT_DATE, last_published_at=DEMO_DOCUMENT_DATE
+        )
+
+    def create_entries(self):
+        rng = fake.random
+        # Some partners do much more with NATO than others.
+        partner_weights = list(itertools.accumulate(rng.lognormvariate(0, 0.7) for _ in self.partner_info))
+        taken = set(CooperationEntry.objects.filter(locale=self.ref.locale).values_list("slug", flat=True))
+        entries = []
+        for number in range(1, self.entry_count + 1):
+            partner, partner_areas, currency = rng.choices(self.partner_info, cum_weights=partner_weights)[0]
+            entry = DemoEntryFactory.build(
+                reference=self.ref,
+                number=number,
+                partner=partner,
+                partner_areas=partner_areas,
+                partner_currency=currency,
+                source=self.source,
+            )
+            if entry.slug in taken:
+                entry.slug = f"{entry.slug}-demo"
+            entry.period_end = period_end(entry)
+            entries.append(entry)
+        # Reading order of the demo document: by section and passage, then by date.
+        passages = {
+            (heading, quote): (s, q)
+            for s, (heading, _, quotes) in enumerate(SECTIONS)
+            for q, quote in enumerate(quotes)
+        }
+        far_future = datetime.date(9999, 12, 31)
+        in_order = sorted(
+            enumerate(entries),
+            key=lambda n_e: (
+                passages[n_e[1].source_section, n_e[1].source_quote],
+                n_e[1].start_date or far_future,
+                n_e[0],
+            ),
+        )
+        for order, (_number, entry) in enumerate(in_order, start=1):
+            entry.source_order = order
+        self.entries = entries
+
+        CooperationEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+        for field in get_all_child_m2m_relations(CooperationEntry):
+            through = field.remote_field.through
+            target = field.m2m_reverse_field_name()
+            through.objects.bulk_create(
+                [
+                    through(cooperationentry_id=entry.pk, **{f"{target}_id": obj.pk})
+                    for entry in entries
+                    for obj in getattr(entry, field.name).all()
+                ],
+                batch_size=BATCH_SIZE,
+            )
+        self.create_revisions(entries)
+        for entry in entries:
+            ReferenceIndex.create_or_update_for_object(entry)
+        for backend in get_search_backends(with_auto_update=True):
+            for start in range(0, len(entries), BATCH_SIZE * 5):
+                backend.add_bulk(CooperationEntry, entries[start : start + BATCH_SIZE * 5])
+
+    def create_revisions(self, entries):
+        """One revision per entry, what save_revision() stores, published; the logs the admin history shows."""
+        revisions = [
+            Revision(
+                content_object=entry,
+                base_content_type=entry.get_base_content_type(),
+                content=entry.serializable_data(),
+                object_str=str(entry),
+                created_at=self.now,
+            )
+            for entry in entries
+        ]
         Revision.objects.bulk_create(revisions, batch_size=BATCH_SIZE)
         # Point every entry at its revision in one statement.
+        content_type = ContentType.objects.get_for_model(CooperationEntry, for_concrete_model=False)
         revision_of_entry = models.Subquery(
             Revision.objects.filter(
                 base_content_type=content_type,
@@ -1033,8 +1111,8 @@ class DemoGenerator:
             latest_revision=revision_of_entry, live_revision=revision_of_entry
         )
         logs = []
-        for entry, revision in zip(self.entries, revisions, strict=True):
-            entry.latest_revision_id = entry.live_revision_id = revision.pk
+        for entry, revision in zip(entries, revisions, strict=True):
+            entry.latest_revision = entry.live_revision = revision
             for action in ("wagtail.edit", "wagtail.publish"):
                 logs.append(
                     ModelLogEntry(
@@ -1043,44 +1121,9 @@ class DemoGenerator:
                         action=action,
                         data={},
                         timestamp=self.now,
-                        revision_id=revision.pk,
+                        revision=revision,
                         content_changed=True,
                         object_id=str(entry.pk),
                     )
                 )
         ModelLogEntry.objects.bulk_create(logs, batch_size=BATCH_SIZE)
-
-    @staticmethod
-    def index_references(model, objects):
-        """The reference-index rows Wagtail's save signal would have written (for the admin's usage counts)."""
-        if not ReferenceIndex.is_indexed(model):
-            return
-        content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
-        hashes = {}
-        rows = []
-        for obj in objects:
-            for to_content_type_id, to_object_id, model_path, content_path in sorted(
-                set(ReferenceIndex._extract_references_from_object(obj))
-            ):
-                if content_path not in hashes:
-                    hashes[content_path] = ReferenceIndex._get_content_path_hash(content_path)
-                rows.append(
-                    ReferenceIndex(
-                        content_type=content_type,
-                        base_content_type=content_type,
-                        object_id=str(obj.pk),
-                        to_content_type_id=to_content_type_id,
-                        to_object_id=to_object_id,
-                        model_path=model_path,
-                        content_path=content_path,
-                        content_path_hash=hashes[content_path],
-                    )
-                )
-        ReferenceIndex.objects.bulk_create(rows, batch_size=BATCH_SIZE)
-
-    @staticmethod
-    def index_for_search(model, objects):
-        """Index in bulk, in every search backend that indexes saves as they happen."""
-        for backend in get_search_backends(with_auto_update=True):
-            for start in range(0, len(objects), BATCH_SIZE * 5):
-                backend.add_bulk(model, objects[start : start + BATCH_SIZE * 5])

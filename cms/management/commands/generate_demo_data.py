@@ -2,14 +2,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from partnership import demo_data
+from cms import demo_data
 
 
 class Command(BaseCommand):
     help = (
         "Add generated demo data for benchmarks and scale tests: partners with real partner-country names "
         "(in the existing frameworks), a published relation page for each under /partners/, and cooperation "
-        "entries spread over them, published with a revision each and indexed for search. "
+        "entries spread over them, published with a revision each; entries and partners are indexed for search "
+        "(the admin's choosers find them). "
         "The fixtures must be loaded first (load_fixtures); the document's partner (Japan) is never touched. "
         "Deterministic: the same arguments on the same database give the same data. "
         "Everything generated is marked by its source document, “Generated demo data (not a real document)”. "
