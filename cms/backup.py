@@ -273,7 +273,12 @@ def restore(path, force=False):
         call_command("mediarestore", input_path=str(work / MEDIA_NAME), replace=True, **quiet)
     from wagtail.models import Site
 
-    Site.clear_site_root_paths_cache()  # cached in the (possibly shared) cache, from the old database
+    from cms.cache import content_changed
+
+    # What the shared cache holds came from the old database: Wagtail's site root paths, and whole pages
+    # (keyed by the content version, which moves on).
+    Site.clear_site_root_paths_cache()
+    content_changed()
     return manifest
 
 
