@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "dbbackup",  # backup_site and restore_site drive its commands (cms/backup.py)
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,20 @@ AXES_ENABLE_ADMIN = False  # no django.contrib.admin here
 # proxy in front should cap whole requests a little above that).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MiB of form fields, Django's default, stated
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads are streamed to a temporary file
+
+# Backups (django-dbbackup, driven by backup_site/restore_site; cms/backup.py): its own commands
+# write to this storage, outside the repository (BACKUP_DIR, by default var/backups). Archives are
+# signed with BACKUP_SIGNING_KEY, or SECRET_KEY (and SECRET_KEY_FALLBACKS) when it is unset: the
+# restoring site needs the same key.
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": os.environ.get("BACKUP_DIR") or str(BASE_DIR / "var" / "backups")},
+}
+BACKUP_SIGNING_KEY = os.environ.get("BACKUP_SIGNING_KEY", "")
+# SQLite: restore by replacing the database file in one step, not writing over it in place.
+DBBACKUP_CONNECTOR_MAPPING = {"django.db.backends.sqlite3": "cms.backup.SqliteReplaceConnector"}
+# PostgreSQL: objects restored belong to the restoring role, whoever owned them where the dump was made.
+DBBACKUP_CONNECTORS = {"default": {"PG_OPTIONS": "--no-owner --no-privileges"}}
 
 # Where load_fixtures looks when it is given no path.
 PARTNERSHIP_FIXTURES_DIR = BASE_DIR / "fixtures"

@@ -5,9 +5,10 @@ from cms.backup import BackupError, restore
 
 class Command(BaseCommand):
     help = (
-        "Restore an archive made by `manage.py backup_site` into an empty database migrated with the same code, "
-        "and its media files into the media storage. All or nothing: on any problem the database is unchanged. "
-        "Refuses a database or media folder that already hold content unless --force is given."
+        "Restore an archive made by `manage.py backup_site` (signed with this site's BACKUP_SIGNING_KEY or "
+        "SECRET_KEY) into this site's database and media storage, with django-dbbackup's dbrestore and "
+        "mediarestore. The whole archive is checked before anything is written. Refuses a site that already "
+        "holds content unless --force is given. Run `manage.py migrate` afterwards if the code is newer."
     )
 
     def add_arguments(self, parser):
@@ -15,34 +16,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Replace whatever the database holds (every row but content types and permissions) "
-            "and media files of the same names.",
-        )
-        parser.add_argument(
-            "--skip-search-index",
-            action="store_true",
-            help="Do not rebuild the search index (run `manage.py update_index` later).",
+            help="Replace what the database holds and the media files of the archive's names.",
         )
 
-    def handle(self, *args, path, force, skip_search_index, **options):
+    def handle(self, *args, path, force, **options):
         try:
-            summary = restore(path, force=force, rebuild_search_index=not skip_search_index)
+            manifest = restore(path, force=force)
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restored {summary['rows']} rows of {summary['models']} models and {summary['media_files']} media "
-                f"files ({summary['media_written']} written) from the backup of {summary['created_at']}."
+                f"Restored the database and {manifest['media']['files']} media files from the backup of "
+                f"{manifest['created_at']}."
             )
         )
-        if summary["revisions_translated"]:
-            self.stdout.write(
-                f"Content type ids written inside {summary['revisions_translated']} revision(s) were translated "
-                "to this database's."
-            )
-        if summary["renditions_dropped"]:
-            self.stdout.write(
-                f"{summary['renditions_dropped']} image rendition(s) had no file and will be made again when needed."
-            )
-        if skip_search_index:
-            self.stdout.write("The search index is empty: run `manage.py update_index`.")
