@@ -1,6 +1,6 @@
 """The record's files: every published entry (or those the record's filters choose) as CSV or JSON.
 
-/cooperation/export.csv and /cooperation/export.json, served through cms.views.record_file. The
+/cooperation/export.csv and /cooperation/export.json, served through Wagtail's serve view (see cms/urls.py). The
 columns are partnership.serializers.EXPORT_FIELDS (stable, documented in the README).
 """
 

@@ -1,5 +1,5 @@
 """The record's Atom feeds: newly published entries, site-wide (/cooperation/feed.atom) or for one
-partner (/cooperation/feeds/<partner>.atom), served through cms.views.record_file."""
+partner (/cooperation/feeds/<partner>.atom), served through Wagtail's serve view (see cms/urls.py)."""
 
 from urllib.parse import urlencode
 

@@ -332,16 +332,21 @@ class CooperationRecordPage(RoutablePageMixin, IntroPage):
     def listing(self, request):
         return record_views.record(request, self)
 
-    # The files below are reached through cms.views.record_file (Wagtail's page URLs have no dots).
+    # The files below have dots in their names: cms/urls.py hands such paths to Wagtail's own serve
+    # view (its default pattern takes none), which routes them here like any page URL.
+    @re_path(r"^export\.csv/$")
     def export_csv(self, request):
         return exports.export_csv(request, self)
 
+    @re_path(r"^export\.json/$")
     def export_json(self, request):
         return exports.export_json(request, self)
 
+    @re_path(r"^feed\.atom/$")
     def feed(self, request):
         return feeds.EntriesFeed()(request, record_page=self)
 
+    @re_path(r"^feeds/(?P<partner_slug>[-\w]+)\.atom/$")
     def partner_feed(self, request, partner_slug):
         return feeds.EntriesFeed()(request, record_page=self, partner_slug=partner_slug)
 

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
@@ -33,11 +34,9 @@ if settings.SERVE_MEDIA:
 
 # English pages carry no prefix; French ones live under /fr/.
 urlpatterns += i18n_patterns(
-    # Files under the record page (/cooperation/export.csv, …): Wagtail's page URLs have no dots.
-    re_path(
-        r"^(?P<page_path>(?:[\w-]+/)+)(?P<filename>export\.csv|export\.json|feed\.atom|feeds/[\w-]+\.atom)$",
-        views.record_file,
-    ),
+    # Files under the record page (/cooperation/export.csv, …): Wagtail's serve pattern takes no
+    # dots, so these paths go to the same view, which routes them to the record page's own routes.
+    re_path(r"^((?:[\w-]+/)+(?:export\.csv|export\.json|feed\.atom|feeds/[\w-]+\.atom))$", wagtail_views.serve),
     path("search/", views.search, name="search"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

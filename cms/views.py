@@ -1,4 +1,4 @@
-"""Site-wide views: the record's files, search, sitemap and robots.txt."""
+"""Site-wide views: search, sitemap and robots.txt."""
 
 import re
 from urllib.parse import urlencode, urlsplit
@@ -7,9 +7,8 @@ from django import forms
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from wagtail import hooks
 from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.models import Page, Site
 
@@ -17,45 +16,8 @@ from partnership.filters import MAX_QUERY_LENGTH
 from partnership.models import CooperationEntry
 from partnership.text import xml_safe
 
-from .models import CooperationRecordPage, record_link, record_url
+from .models import record_link, record_url
 from .record_views import page_number
-
-
-def record_file(request, page_path, filename):
-    """Serve a file route of the record page found at ``page_path`` (e.g. /cooperation/export.csv).
-
-    Wagtail's serve view does not take paths with dots, so this finds the page the way it does,
-    then serves the file through the same hooks as the page (privacy, language), as
-    wagtail.views.serve does.
-    """
-    site = Site.find_for_request(request)
-    if site is None:
-        raise Http404
-    components = [component for component in page_path.split("/") if component]
-    page, _args, _kwargs = site.root_page.localized.specific.route(request, components)
-    # The path must name the record page itself, not a route below it.
-    if not isinstance(page, CooperationRecordPage) or not page.url_path.endswith(f"/{'/'.join(components)}/"):
-        raise Http404
-    if filename.startswith("feeds/"):
-        partner_slug = filename.removeprefix("feeds/").removesuffix(".atom")
-
-        def serve_file(page, request, args, kwargs):
-            return page.partner_feed(request, partner_slug)
-    else:
-        routes = {"export.csv": "export_csv", "export.json": "export_json", "feed.atom": "feed"}
-
-        def serve_file(page, request, args, kwargs):
-            return getattr(page, routes[filename])(request)
-
-    chain = serve_file
-    for hook in reversed(hooks.get_hooks("on_serve_page")):
-        chain = hook(chain)
-    for hook in hooks.get_hooks("before_serve_page"):
-        result = hook(page, request, [], {})
-        if isinstance(result, HttpResponse):
-            return result
-    return chain(page, request, [], {})
-
 
 # --- Site search ---------------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ PINNED = {
     # + 6 the entry; 7-10 its areas, programmes, places and beneficiaries; 11 its partner's page;
     # 12 related entries.
     "/cooperation/japan-liaison-officer-maritime-command/": ROUTED + 7,
-    # Files under the record page (cms.views.record_file) are routed the same way (1-5), then:
+    # Files under the record page (Wagtail's serve view) are routed the same way (1-5), then:
     # 6 facet options (they validate the filters); 7 the entries, streamed in batches of 500;
     # 8-11 the batch's areas, programmes, places and beneficiaries. See the export test below.
     "/cooperation/export.csv": ROUTED + 6,
