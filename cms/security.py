@@ -28,7 +28,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     The public policy is the same for every request (no nonce), so a page cached whole stays valid.
     The admin needs inline scripts and styles and frames its own previews: it gets a looser policy
     and ``X-Frame-Options: SAMEORIGIN``. A view decorated with django-csp's ``@csp``/``@csp_replace``
-    still wins over both. Every response also gets ``Permissions-Policy``.
+    still wins over both. (``Permissions-Policy`` comes from django-permissions-policy's middleware.)
     """
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
@@ -40,8 +40,6 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def process_response(self, request, response):
         if is_admin_request(request) and response.get("X-Frame-Options") == "DENY":
             response["X-Frame-Options"] = "SAMEORIGIN"  # the admin frames its own previews
-        if getattr(settings, "PERMISSIONS_POLICY", "") and "Permissions-Policy" not in response:
-            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
         return super().process_response(request, response)
 
 
