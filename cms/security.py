@@ -72,17 +72,3 @@ def lockout_response(request, original_response=None, credentials=None):
     response = TemplateResponse(request, "login_locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
     response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response.render()
-
-
-def client_ip_address(request):
-    """The client's address for the login throttle (AXES_CLIENT_IP_CALLABLE in production).
-
-    Behind TRUSTED_PROXY_COUNT reverse proxies, each appends the address it received from to
-    X-Forwarded-For, so the client is that many entries from the right; anything further left was
-    written by the client itself and is not to be trusted. Without proxies: REMOTE_ADDR.
-    """
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if count and len(forwarded) >= count:
-        return forwarded[-count]
-    return request.META.get("REMOTE_ADDR")
