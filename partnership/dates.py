@@ -8,6 +8,7 @@ last day, so that filtering by year uses the whole period.
 
 import calendar
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -15,6 +16,12 @@ from babel.dates import format_date, get_month_names
 from django.db import models
 
 LOCALE = "en"  # the language dates are written in; Babel writes any other (“fr”) the same way
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(date, pattern):
+    """``date`` in a CLDR ``pattern`` (“MMMM y”), by Babel; kept, since exports write thousands."""
+    return format_date(date, pattern, locale=LOCALE)
 
 
 class Precision(models.TextChoices):
@@ -127,8 +134,8 @@ class FuzzyDate:
         if self.precision == Precision.YEAR:
             return str(self.date.year)
         if self.precision == Precision.MONTH:
-            return format_date(self.date, "MMMM y", locale=LOCALE)  # “April 2013”
-        return format_date(self.date, "d MMMM y", locale=LOCALE)  # “12 September 2018”
+            return _formatted(self.date, "MMMM y")  # “April 2013”
+        return _formatted(self.date, "d MMMM y")  # “12 September 2018”
 
 
 def precision_problem(date, precision):
@@ -165,7 +172,7 @@ def format_period(start, end=None, ongoing=False):
     if start.precision == end.precision == Precision.YEAR:
         return f"{start.date.year}–{end.date.year}"
     if start.precision == end.precision == Precision.MONTH and start.date.year == end.date.year:
-        return f"{format_date(start.date, 'MMMM', locale=LOCALE)}–{end}"  # “April–July 2013”
+        return f"{_formatted(start.date, 'MMMM')}–{end}"  # “April–July 2013”
     return f"{start} – {str(end).removeprefix('the ')}"
 
 
