@@ -7,18 +7,28 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format check clean bench loadtest
+.PHONY: run test install requirements lint format check clean bench loadtest
 
-# Create the virtual environment and install the pinned requirements; redone
-# only when a requirements file changes.
+# Create the virtual environment and install the pinned requirements (compiled,
+# with hashes: requirements-dev.txt holds the runtime set too); redone only when
+# a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Partnership CMS needs Python 3.11 or newer; set PYTHON=python3.x")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+## make requirements: recompile requirements.txt and requirements-dev.txt (pinned, with hashes)
+## from the short requirements.in and requirements-dev.in, with pip-tools
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
+requirements:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools==7.6.2
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 ## make run: install, migrate, load the fixtures, create a local admin, serve http://127.0.0.1:8000
 run: install

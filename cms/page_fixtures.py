@@ -151,7 +151,7 @@ class PageFixtures:
             values["lead"] = " ".join(str(data.get("lead") or "").split())
             caption = str(data.get("photo_caption") or "").strip()
             values["image_caption"] = caption
-            # A newly drawn placeholder file is deleted again if the load is rolled back (or a dry run).
+            # A newly stored placeholder file is deleted again if the load is rolled back (or a dry run).
             values["image"] = (
                 placeholder_image(caption, on_create=lambda image: self.loader.discard_on_rollback(image.file))
                 if caption

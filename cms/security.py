@@ -28,7 +28,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     The public policy is the same for every request (no nonce), so a page cached whole stays valid.
     The admin needs inline scripts and styles and frames its own previews: it gets a looser policy
     and ``X-Frame-Options: SAMEORIGIN``. A view decorated with django-csp's ``@csp``/``@csp_replace``
-    still wins over both. Every response also gets ``Permissions-Policy``.
+    still wins over both. (``Permissions-Policy`` comes from django-permissions-policy's middleware.)
     """
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
@@ -40,8 +40,6 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def process_response(self, request, response):
         if is_admin_request(request) and response.get("X-Frame-Options") == "DENY":
             response["X-Frame-Options"] = "SAMEORIGIN"  # the admin frames its own previews
-        if getattr(settings, "PERMISSIONS_POLICY", "") and "Permissions-Policy" not in response:
-            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
         return super().process_response(request, response)
 
 
@@ -74,17 +72,3 @@ def lockout_response(request, original_response=None, credentials=None):
     response = TemplateResponse(request, "login_locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
     response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response.render()
-
-
-def client_ip_address(request):
-    """The client's address for the login throttle (AXES_CLIENT_IP_CALLABLE in production).
-
-    Behind TRUSTED_PROXY_COUNT reverse proxies, each appends the address it received from to
-    X-Forwarded-For, so the client is that many entries from the right; anything further left was
-    written by the client itself and is not to be trusted. Without proxies: REMOTE_ADDR.
-    """
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if count and len(forwarded) >= count:
-        return forwarded[-count]
-    return request.META.get("REMOTE_ADDR")

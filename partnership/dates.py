@@ -8,10 +8,20 @@ last day, so that filtering by year uses the whole period.
 
 import calendar
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
+from babel.dates import format_date, get_month_names
 from django.db import models
+
+LOCALE = "en"  # the language dates are written in; Babel writes any other (“fr”) the same way
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(date, pattern):
+    """``date`` in a CLDR ``pattern`` (“MMMM y”), by Babel; kept, since exports write thousands."""
+    return format_date(date, pattern, locale=LOCALE)
 
 
 class Precision(models.TextChoices):
@@ -37,8 +47,9 @@ DECADE_WORDS = {
     Precision.MID_DECADE: "the mid-{decade}s",
     Precision.LATE_DECADE: "the late {decade}s",
 }
-MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
-MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+# English month names read in documents, whole and abbreviated (“april”, “apr”, “sept”): month number.
+MONTHS = {name.lower(): number for number, name in get_month_names("wide", locale="en").items()}
+MONTHS.update({name.lower(): number for number, name in get_month_names("abbreviated", locale="en").items()})
 MONTHS["sept"] = 9
 
 _DECADE_RE = re.compile(r"^(?:the\s+)?(?:(early|mid|late)[\s-]+)?(\d{3}0)s$")
@@ -123,8 +134,8 @@ class FuzzyDate:
         if self.precision == Precision.YEAR:
             return str(self.date.year)
         if self.precision == Precision.MONTH:
-            return f"{calendar.month_name[self.date.month]} {self.date.year}"
-        return f"{self.date.day} {calendar.month_name[self.date.month]} {self.date.year}"
+            return _formatted(self.date, "MMMM y")  # “April 2013”
+        return _formatted(self.date, "d MMMM y")  # “12 September 2018”
 
 
 def precision_problem(date, precision):
@@ -161,7 +172,7 @@ def format_period(start, end=None, ongoing=False):
     if start.precision == end.precision == Precision.YEAR:
         return f"{start.date.year}–{end.date.year}"
     if start.precision == end.precision == Precision.MONTH and start.date.year == end.date.year:
-        return f"{calendar.month_name[start.date.month]}–{end}"
+        return f"{_formatted(start.date, 'MMMM')}–{end}"  # “April–July 2013”
     return f"{start} – {str(end).removeprefix('the ')}"
 
 

@@ -27,7 +27,7 @@ from wagtail.models import (
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
-from .currencies import ISO_4217_CODES
+from .currencies import ISO_3166_CODES, ISO_4217_CODES, format_amount
 from .dates import FuzzyDate, Precision, format_period, precision_problem
 from .serializers import API_FIELDS
 from .text import validate_text
@@ -222,6 +222,14 @@ class Area(Translatable, Provenance):
             raise ValidationError(errors)
 
 
+def iso_3166_problem(code):
+    """Why ``code`` (two capital letters, as the field's validator has checked) is no ISO 3166-1
+    country code, or '' when it is one, is empty, or is malformed (the field says so already)."""
+    if len(code) == 2 and code.isascii() and code.isalpha() and code.isupper() and code not in ISO_3166_CODES:
+        return f"“{code}” is not an ISO 3166-1 country code (such as JP, UA)."
+    return ""
+
+
 class Place(Translatable):
     """A country, region or sea where cooperation happens or which benefits from it."""
 
@@ -245,6 +253,8 @@ class Place(Translatable):
         super().clean()
         if self.iso_code and self.kind != self.Kind.COUNTRY:
             raise ValidationError({"iso_code": "Only a country has an ISO 3166 code."})
+        if problem := iso_3166_problem(self.iso_code):
+            raise ValidationError({"iso_code": problem})
 
 
 class Programme(Translatable, Provenance):
@@ -312,7 +322,10 @@ class Partner(Translatable, Provenance):
 
     def clean(self):
         super().clean()
-        if errors := self.clean_provenance(required=False):
+        errors = self.clean_provenance(required=False)
+        if problem := iso_3166_problem(self.iso_code):
+            errors["iso_code"] = problem
+        if errors:
             raise ValidationError(errors)
 
 
@@ -503,11 +516,7 @@ class CooperationEntry(
         """The amount for readers: “USD 5 billion”, “EUR 1.5 million”, “USD 12,500”."""
         if self.amount is None:
             return ""
-        for size, word in ((10**9, "billion"), (10**6, "million")):
-            if self.amount >= size:
-                return f"{self.currency} {self.amount / size:,.2f}".rstrip("0").rstrip(".") + f" {word}"
-        whole = self.amount == self.amount.to_integral_value()
-        return f"{self.currency} {self.amount:,.0f}" if whole else f"{self.currency} {self.amount:,.2f}"
+        return format_amount(self.amount, self.currency)
 
     def clean(self):
         super().clean()

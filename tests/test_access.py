@@ -2,7 +2,12 @@
 nothing unpublished in public, failed logins throttled, uploads limited, CSRF on every change."""
 
 import datetime
+import functools
 import io
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -21,6 +26,7 @@ from wagtail.models import Page, WorkflowState
 from cms.models import HomePage, PartnerPage
 from partnership.models import CooperationEntry
 
+from .conftest import PROJECT_DIR
 from .test_editors import entry_form, page_form
 
 pytestmark = pytest.mark.django_db
@@ -762,6 +768,33 @@ def test_no_view_that_changes_state_is_csrf_exempt():
     assert posting == ["admin/api/main/^pages/<int:pk>/action/<str:action_name>/"]
 
 
+@functools.cache
+def production_client_address_settings(proxies):
+    """The settings production derives from TRUSTED_PROXY_COUNT=proxies for reading the client's
+    address (django-axes' AXES_IPWARE_*, django-ipware's IPWARE_*), read in a fresh process."""
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps({k: getattr(settings, k) for k in dir(settings) if k.startswith(('AXES_IPWARE_', 'IPWARE_'))}))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="partners.example.org",
+        DATABASE_URL="postgres://partnership@127.0.0.1:5432/partnership",
+        WAGTAILADMIN_BASE_URL="https://partners.example.org",
+        TRUSTED_PROXY_COUNT=str(proxies),
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def use_production_client_address_settings(settings, proxies):
+    for name, value in production_client_address_settings(proxies).items():
+        setattr(settings, name, value)
+
+
 @pytest.mark.parametrize(
     ("proxies", "forwarded", "expected"),
     [
@@ -769,14 +802,36 @@ def test_no_view_that_changes_state_is_csrf_exempt():
         (1, "203.0.113.9", "203.0.113.9"),
         (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),  # the left part was written by the client
         (2, "198.51.100.7, 203.0.113.9", "198.51.100.7"),
-        (2, "203.0.113.9", "10.0.0.1"),  # fewer entries than proxies: not to be trusted
+        (2, "203.0.113.9", None),  # fewer entries than proxies: nothing in it is to be trusted
     ],
 )
 def test_the_login_throttle_counts_the_client_behind_trusted_proxies(settings, proxies, forwarded, expected):
+    from axes.helpers import get_client_ip_address
     from django.test import RequestFactory
 
-    from cms.security import client_ip_address
-
-    settings.TRUSTED_PROXY_COUNT = proxies
+    use_production_client_address_settings(settings, proxies)
     request = RequestFactory().post("/admin/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
-    assert client_ip_address(request) == expected
+    assert get_client_ip_address(request) == expected
+
+
+@pytest.mark.parametrize(("proxies", "remote_addr"), [(0, "203.0.113.7"), (1, "10.0.0.1")])
+def test_a_spoofed_forwarded_for_does_not_change_the_locked_out_address(settings, people, proxies, remote_addr):
+    """The client at 203.0.113.7 (directly, or behind one proxy at 10.0.0.1) writes a new
+    X-Forwarded-For at each try: every failure still counts against 203.0.113.7."""
+    from axes.models import AccessAttempt
+
+    use_production_client_address_settings(settings, proxies)
+
+    def log_in_claiming(claimed, password):
+        forwarded = f"{claimed}, 203.0.113.7" if proxies else claimed
+        client = Client(REMOTE_ADDR=remote_addr, HTTP_X_FORWARDED_FOR=forwarded)
+        return client.post(reverse("wagtailadmin_login"), {"username": "editor", "password": password})
+
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        log_in_claiming(f"198.51.100.{attempt}", "wrong-password")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+    assert log_in_claiming("198.51.100.99", "editor-password-1").status_code == 429
+    if proxies:  # someone else behind the same proxy is not locked out
+        other = Client(REMOTE_ADDR=remote_addr, HTTP_X_FORWARDED_FOR="203.0.113.8")
+        response = other.post(reverse("wagtailadmin_login"), {"username": "editor", "password": "editor-password-1"})
+        assert response.status_code == 302

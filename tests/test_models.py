@@ -176,10 +176,56 @@ def test_display_helpers(entry):
     assert entry.amount_display == "USD 12.50"
 
 
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        ("999999.99", "USD 999,999.99"),
+        ("1000000", "USD 1 million"),
+        ("1234567.89", "USD 1.23 million"),
+        ("999994999.99", "USD 999.99 million"),
+        # Where the rounding reaches a thousand, and past a thousand billion, the site's own words.
+        ("999995000", "USD 1,000 million"),
+        ("999999999.99", "USD 1,000 million"),
+        ("1000000000", "USD 1 billion"),
+        ("999999999999.99", "USD 1,000 billion"),
+        ("1234567890123.45", "USD 1,234.57 billion"),
+        ("9999999999999999.99", "USD 10,000,000 billion"),
+    ],
+)
+def test_amounts_at_the_edges_of_words(entry, amount, shown):
+    entry.amount, entry.currency = Decimal(amount), "USD"
+    assert entry.amount_display == shown
+
+
+def test_amounts_are_ready_for_french():
+    from partnership.currencies import format_amount
+
+    assert format_amount(Decimal("5000000000"), "EUR", locale="fr") == "EUR 5 milliards"
+    assert format_amount(Decimal("1500000"), "EUR", locale="fr") == "EUR 1,5 million"
+    assert format_amount(Decimal("12.50"), "EUR", locale="fr") == "EUR 12,50"
+
+
+@pytest.mark.parametrize("code", ["XXX", "XTS", "ANG"])  # no currency, testing, withdrawn in 2025
+def test_codes_that_are_no_currency_of_today_are_refused(entry, code):
+    entry.amount, entry.currency = Decimal("5"), code
+    assert f"“{code}” is not an ISO 4217 currency code" in errors_of(entry)["currency"][0]
+
+
 def test_place_iso_code_rules():
     assert "two capital letters" in errors_of(Place(name="Japan", slug="japan", iso_code="jp"))["iso_code"][0]
     sea = Place(name="Baltic Sea", slug="baltic-sea", kind=Place.Kind.SEA, iso_code="BS")
     assert errors_of(sea)["iso_code"] == ["Only a country has an ISO 3166 code."]
+    assert errors_of(Place(name="Nowhere", slug="nowhere", iso_code="QQ"))["iso_code"] == [
+        "“QQ” is not an ISO 3166-1 country code (such as JP, UA)."
+    ]
+    Place(name="Japan", slug="japan", iso_code="JP").full_clean()
+
+
+def test_partner_iso_code_must_be_a_country_of_iso_3166(partner):
+    partner.iso_code = "ZZ"
+    assert errors_of(partner)["iso_code"] == ["“ZZ” is not an ISO 3166-1 country code (such as JP, UA)."]
+    partner.iso_code = "JP"
+    partner.full_clean()
 
 
 def test_partner_needs_a_framework_and_a_valid_iso_code():

@@ -67,7 +67,7 @@ def assert_common_headers(response):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
-    assert "camera=()" in response["Permissions-Policy"]
+    assert response["Permissions-Policy"] == "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
     assert "Strict-Transport-Security" not in response  # production only (over HTTPS)
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",  # PERMISSIONS_POLICY below
     # django-csp's middleware, with the admin's own policy (cms/security.py).
     "cms.security.ContentSecurityPolicyMiddleware",
     # The database out of reach, in a view or in a middleware below: a plain 503 (cms/resilience.py).
@@ -208,7 +209,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # the admin's own responses get SAMEORIGIN: it frames its previews
-PERMISSIONS_POLICY = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
+# Permissions-Policy (django-permissions-policy): features no page of the site uses, turned off.
+PERMISSIONS_POLICY = {"camera": [], "geolocation": [], "microphone": [], "payment": [], "usb": []}
 # The public site: nothing inline, nothing from elsewhere, and no nonce, so that whole pages can be
 # cached. Served by cms.security.ContentSecurityPolicyMiddleware (django-csp).
 CONTENT_SECURITY_POLICY = {

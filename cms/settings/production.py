@@ -40,9 +40,20 @@ X_FRAME_OPTIONS = "DENY"
 TWO_FACTOR_REQUIRED = os.environ.get("ADMIN_2FA_REQUIRED", "true").strip().lower() not in ("false", "0", "no", "off")
 
 # Behind reverse proxies, set TRUSTED_PROXY_COUNT to how many there are, so that the login
-# throttle counts failures per client address from X-Forwarded-For, not per proxy.
+# throttle counts failures per client address from X-Forwarded-For, not per proxy. django-axes
+# reads the address with django-ipware: each proxy appends the address it received from, so the
+# client is TRUSTED_PROXY_COUNT entries from the right; whatever the client wrote further left is
+# ignored. ipware counts only the proxies named in the header (the last one is REMOTE_ADDR), hence
+# the - 1; not strict, so that a longer header (the client's own claims) still yields that entry.
+# Without proxies (0, the default) only REMOTE_ADDR counts.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "cms.security.client_ip_address"
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Static files from the app server itself (right after the security headers are set),
 # compressed, with hashed names cached for a year.
