@@ -358,7 +358,8 @@ class CooperationRecordPage(RoutablePageMixin, IntroPage):
 def entry_preview_context(entry, request):
     """What the admin's preview of an entry shows around it: the public entry page under the record.
 
-    Named by the setting PARTNERSHIP_ENTRY_PREVIEW_CONTEXT (see CooperationEntry.get_preview_context).
+    Registered with the hook partnership_entry_preview_context in cms/wagtail_hooks.py (see
+    CooperationEntry.get_preview_context).
     """
     record_page = CooperationRecordPage.objects.live().first()
     return {**record_views.entry_context(entry, record_page.url if record_page else None), "page": record_page}

@@ -10,6 +10,7 @@ from wagtail import hooks
 from partnership.admin_views import approval_message
 
 from .editing import newer_revision_by_someone_else, newer_version_message
+from .models import entry_preview_context
 
 
 @hooks.register("before_serve_page")
@@ -88,3 +89,8 @@ def two_factor_account_item(request):
         "label": "Two-factor sign-in",
         "help_text": "A code from an authenticator app when you sign in, with recovery codes.",
     }
+
+
+# An entry's admin preview shows the public entry page around it: the page is the site's, so the
+# site adds it here (partnership imports nothing from cms).
+hooks.register("partnership_entry_preview_context", entry_preview_context)

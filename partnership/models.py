@@ -7,15 +7,14 @@ so that a later load can tell an editor's correction from stale data.
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.module_loading import import_string
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail import hooks
 from wagtail.models import (
     DraftStateMixin,
     LockableMixin,
@@ -484,13 +483,13 @@ class CooperationEntry(
     def get_preview_context(self, request, mode_name):
         """The public entry page as it will look, in the admin's preview panel.
 
-        The page around an entry is the site's: the function named by the setting
-        ``PARTNERSHIP_ENTRY_PREVIEW_CONTEXT`` (``(entry, request) -> dict``) gives what the
-        template needs beyond the entry. Without the setting, the preview has the entry alone.
+        The page around an entry is the site's: each function registered with the Wagtail hook
+        ``partnership_entry_preview_context`` (``(entry, request) -> dict``) adds what the
+        template needs beyond the entry. With none registered, the preview has the entry alone.
         """
         context = super().get_preview_context(request, mode_name)
-        if path := getattr(settings, "PARTNERSHIP_ENTRY_PREVIEW_CONTEXT", None):
-            context.update(import_string(path)(self, request))
+        for add_context in hooks.get_hooks("partnership_entry_preview_context"):
+            context.update(add_context(self, request))
         return context
 
     @property

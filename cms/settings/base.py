@@ -284,8 +284,6 @@ DBBACKUP_CONNECTORS = {"default": {"PG_OPTIONS": "--no-owner --no-privileges"}}
 
 # Where load_fixtures looks when it is given no path.
 PARTNERSHIP_FIXTURES_DIR = BASE_DIR / "fixtures"
-# What the admin's preview of an entry shows around it (the public entry page): partnership asks the site.
-PARTNERSHIP_ENTRY_PREVIEW_CONTEXT = "cms.models.entry_preview_context"
 
 LOGGING = {
     "version": 1,
