@@ -22,7 +22,7 @@ import datetime
 import hashlib
 import json
 from collections import Counter, defaultdict
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,13 +30,10 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from modelcluster.models import ClusterableModel
-from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.models import DraftStateMixin, Locale, RevisionMixin
-from wagtail.search import index as search_index
 
 from cms.cache import content_changed
 
@@ -627,17 +624,14 @@ class FixtureLoader:
         self.stage = "starting"
         try:
             with transaction.atomic():
-                with deferred_search_indexing() as changed:
-                    self._load_records(records, report)
+                # Wagtail indexes each record for search as it is saved (its post_save handler), in
+                # this transaction: a load rolled back leaves the search index as it was too.
+                self._load_records(records, report)
                 if self.problems:
                     transaction.set_rollback(True)
                     raise FixtureError(self.problems)
                 if self.dry_run:
                     transaction.set_rollback(True)
-                else:
-                    self.stage = "indexing the loaded records for search"
-                    for instance in changed.values():
-                        search_index.insert_or_update_object(instance)
                 self.stage = "committing the load"
         except FixtureError:
             self._remove_new_files()
@@ -813,32 +807,6 @@ class FixtureLoader:
         if current == instance.fixture_checksum and not edited_draft:
             return "updated"
         return "overwritten" if self.reset else "kept"
-
-
-@contextmanager
-def deferred_search_indexing():
-    """Collect the records saved inside the block, to index each once at the end.
-
-    A published entry is saved three times (the row, its revision, its
-    publication); indexing at each save would triple the load's time. While the
-    block runs, saves in this process are not indexed as they happen.
-    """
-    models_ = [m for m in search_index.get_indexed_models() if getattr(m, "search_auto_update", True)]
-    changed = {}
-
-    def remember(sender, instance, raw=False, **kwargs):
-        if not raw:
-            changed[(sender, instance.pk)] = instance
-
-    for model in models_:
-        post_save.disconnect(post_save_signal_handler, sender=model)
-        post_save.connect(remember, sender=model)
-    try:
-        yield changed
-    finally:
-        for model in models_:
-            post_save.disconnect(remember, sender=model)
-            post_save.connect(post_save_signal_handler, sender=model)
 
 
 def current_relations(instance, names):
