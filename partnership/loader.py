@@ -22,7 +22,7 @@ import datetime
 import hashlib
 import json
 from collections import Counter, defaultdict
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,10 +30,12 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from modelcluster.models import ClusterableModel
 from wagtail.models import DraftStateMixin, Locale, RevisionMixin
+from wagtail.search import index as search_index
 
 from cms.cache import content_changed
 
@@ -624,14 +626,20 @@ class FixtureLoader:
         self.stage = "starting"
         try:
             with transaction.atomic():
-                # Wagtail indexes each record for search as it is saved (its post_save handler), in
-                # this transaction: a load rolled back leaves the search index as it was too.
-                self._load_records(records, report)
+                with indexed_records_saved() as saved:
+                    self._load_records(records, report)
                 if self.problems:
                     transaction.set_rollback(True)
                     raise FixtureError(self.problems)
                 if self.dry_run:
                     transaction.set_rollback(True)
+                else:
+                    # Wagtail has indexed each record as it was saved (its post_save handler), but
+                    # through its task backend, which records a failure rather than raising it. Each
+                    # record is indexed once more here so that a failure rolls the whole load back.
+                    self.stage = "indexing the loaded records for search"
+                    for instance in saved.values():
+                        search_index.insert_or_update_object(instance)
                 self.stage = "committing the load"
         except FixtureError:
             self._remove_new_files()
@@ -807,6 +815,22 @@ class FixtureLoader:
         if current == instance.fixture_checksum and not edited_draft:
             return "updated"
         return "overwritten" if self.reset else "kept"
+
+
+@contextmanager
+def indexed_records_saved():
+    """The records of indexed models saved inside the block: ``{(model, pk): instance}``."""
+    saved = {}
+
+    def remember(sender, instance, raw=False, **kwargs):
+        if not raw and search_index.class_is_indexed(sender) and getattr(sender, "search_auto_update", True):
+            saved[(sender, instance.pk)] = instance
+
+    post_save.connect(remember, weak=False)
+    try:
+        yield saved
+    finally:
+        post_save.disconnect(remember)
 
 
 def current_relations(instance, names):
