@@ -6,11 +6,34 @@ JavaScript, Wagtail refuses an autosave over a newer version and asks before a s
 Two paths it leaves silent are covered here: a form shown again after a validation error (it used
 to start over from the newest version, so its next autosave replaced the other person's text
 unannounced), and a save made without JavaScript.
+
+No public API gives this: Wagtail's own check is a property of its edit views
+(``is_out_of_date`` in wagtail/admin/views/pages/edit.py and wagtail/admin/views/generic/mixins.py),
+which the ``before_edit_page``/``before_edit_snippet`` hooks do not receive, and the warning on a
+save that replaces someone else's version is still an open request upstream (wagtail/wagtail#2565,
+"Display warning when multiple users are editing the same page"). So ``is_out_of_date`` below reads
+the same three posted fields the same way; tests/test_concurrent_edits.py checks that it answers as
+Wagtail's views do and that Wagtail's forms still post those fields, so an upgrade that changes them
+fails there.
 """
 
 from django.utils import timezone
 from django.utils.html import format_html
 from wagtail.admin.utils import get_user_display_name
+
+
+def is_out_of_date(posted, latest_id, latest_created_at):
+    """Whether a posted edit form started from a version older than the latest revision, as Wagtail's
+    edit views decide it (``EditView.is_out_of_date``).
+
+    ``posted``: the POST data; ``latest_id``: the latest revision's pk; ``latest_created_at``: its
+    ``created_at.isoformat()``. Without any of the fields, the form is taken as up to date.
+    """
+    if overwrite := posted.get("overwrite_revision_id"):
+        return overwrite != str(latest_id)
+    if loaded := posted.get("loaded_revision_id"):
+        return loaded != str(latest_id) or posted.get("loaded_revision_created_at", "") != latest_created_at
+    return False
 
 
 def newer_revision_by_someone_else(request, latest_revision):
@@ -19,14 +42,7 @@ def newer_revision_by_someone_else(request, latest_revision):
     autosave)."""
     if request.method != "POST" or latest_revision is None or latest_revision.user_id == request.user.pk:
         return None
-    overwrite = request.POST.get("overwrite_revision_id")
-    loaded = request.POST.get("loaded_revision_id")
-    if overwrite:
-        return latest_revision if overwrite != str(latest_revision.pk) else None
-    if loaded and (
-        loaded != str(latest_revision.pk)
-        or request.POST.get("loaded_revision_created_at", "") != latest_revision.created_at.isoformat()
-    ):
+    if is_out_of_date(request.POST, latest_revision.pk, latest_revision.created_at.isoformat()):
         return latest_revision
     return None
 
@@ -38,12 +54,11 @@ def form_base_revision(request, latest_id, latest_created_at):
     autosaves and asks before a save replaces their version), else the latest revision as Wagtail has it.
     """
     posted = request.POST if request is not None and request.method == "POST" else {}
-    overwrite, loaded = posted.get("overwrite_revision_id"), posted.get("loaded_revision_id")
-    if overwrite and overwrite != str(latest_id):
+    if not is_out_of_date(posted, latest_id, latest_created_at):
+        return latest_id, latest_created_at
+    if overwrite := posted.get("overwrite_revision_id"):
         return overwrite, ""
-    if loaded and (loaded != str(latest_id) or posted.get("loaded_revision_created_at", "") != latest_created_at):
-        return loaded, posted.get("loaded_revision_created_at", "")
-    return latest_id, latest_created_at
+    return posted["loaded_revision_id"], posted.get("loaded_revision_created_at", "")
 
 
 def newer_version_message(revision, noun):

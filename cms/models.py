@@ -5,9 +5,8 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Length, Substr
-from django.http import Http404
 from django.utils.functional import cached_property
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -44,9 +43,6 @@ class SitePage(FixtureTracked, Page):
     # A schedule that has run (publish_scheduled) never blocks the next save (cms/forms.py).
     base_form_class = PageAdminForm
 
-    # Related objects fetched with the page itself when it is served (see HomePage.route).
-    served_with = ()
-
     class Meta:
         abstract = True
 
@@ -78,33 +74,6 @@ class SitePage(FixtureTracked, Page):
                     break
         return errors
 
-    def get_view_restrictions(self):
-        """Wagtail's privacy check: restrictions on this page or an ancestor.
-
-        When HomePage.route found the page, it also learnt whether any page on the path is
-        restricted, so an open page costs no query; otherwise one query instead of Wagtail's two
-        (an ancestor's path is a prefix of ours).
-        """
-        routed = hasattr(self, "path_is_unrestricted")
-        if self.alias_of_id or (routed and self.path_has_alias) or (not routed and self.depth > 2):
-            # An alias on the path (aliases take their source page's restrictions), or a page not
-            # routed by HomePage.route whose ancestors are unknown: Wagtail's own check. (The home
-            # page's only ancestor is the tree's root, never an alias.)
-            return super().get_view_restrictions()
-        if routed and self.path_is_unrestricted:
-            return PageViewRestriction.objects.none()
-        paths = [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
-        return PageViewRestriction.objects.filter(page__path__in=paths)
-
-    def breadcrumb_ancestors(self):
-        """The pages from the home page down to this one's parent (none for the home page itself)."""
-        if self.depth <= 2:
-            return []
-        routed = getattr(self, "routed_ancestors", None)
-        if routed is not None:
-            return [page for page in routed if page.depth >= 2]
-        return list(self.get_ancestors().filter(depth__gte=2))
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["canonical_url"] = request.build_absolute_uri(self.url)
@@ -123,10 +92,6 @@ class IntroPage(SitePage):
         abstract = True
 
 
-# Deeper than any URL of the site (home › partners › partner › a routable page's own routes).
-MAX_URL_DEPTH = 12
-
-
 def live_partner_pages():
     return PartnerPage.objects.live().public().select_related("partner__framework")
 
@@ -135,42 +100,6 @@ class HomePage(IntroPage):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["cms.PartnersIndexPage", "cms.CooperationRecordPage"]
     max_count_per_parent = 1
-
-    def route(self, request, path_components):
-        """Find the page a URL names in two queries, however deep it is (Wagtail's walk costs two per level).
-
-        One query fetches every page whose URL path is a prefix of the requested one, that is the
-        page and its ancestors below this one; a second fetches the deepest as its specific type,
-        with what it shows (``served_with``). Whatever is left of the path is routed by that page,
-        as Wagtail would (a routable page's own routes, or a 404). The ancestors are kept for the
-        page's breadcrumbs.
-        """
-        if not path_components:
-            return super().route(request, path_components)
-        if len(path_components) > MAX_URL_DEPTH:
-            raise Http404
-        prefixes = [f"{self.url_path}{'/'.join(path_components[:n])}/" for n in range(1, len(path_components) + 1)]
-        own_and_ancestor_paths = [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
-        pages = list(
-            Page.objects.filter(
-                Q(path__startswith=self.path, depth__gt=self.depth, url_path__in=prefixes)
-                | Q(path__in=own_and_ancestor_paths)
-            )
-            .annotate(restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk"))))
-            .order_by("depth")
-        )
-        chain = [page for page in pages if page.depth > self.depth]
-        if not chain:
-            raise Http404
-        found = chain[-1]
-        page_class = found.specific_class
-        if page_class is None:  # a page whose model has been removed
-            raise Http404
-        page = page_class.objects.select_related(*getattr(page_class, "served_with", ())).get(pk=found.pk)
-        page.routed_ancestors = [self, *chain[:-1]]
-        page.path_is_unrestricted = not any(ancestor.restricted for ancestor in pages)
-        page.path_has_alias = any(ancestor.alias_of_id for ancestor in pages)
-        return page.route(request, path_components[len(chain) :])
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -216,7 +145,6 @@ class PartnerPage(SitePage):
 
     parent_page_types = ["cms.PartnersIndexPage"]
     subpage_types = []
-    served_with = ("partner__framework", "image")
 
     content_panels = [
         *Page.content_panels,

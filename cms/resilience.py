@@ -19,6 +19,7 @@ closes a connection that failed at the end of the request, and the next request 
 
 import logging
 import sys
+from contextlib import suppress
 
 from django.core.signals import got_request_exception
 from django.db import connections
@@ -99,10 +100,10 @@ def _drop_broken_connections():
     for connection in connections.all(initialized_only=True):
         if connection.in_atomic_block:
             continue  # the atomic block's own exit deals with it
-        try:
+        # Closing a dead connection may fail too. Django's close() forgets the connection even then
+        # (outside an atomic block), so the next query opens a new one: the error is of no interest.
+        with suppress(Exception):
             connection.close_if_unusable_or_obsolete()
-        except Exception:  # noqa: BLE001 - closing a dead connection may fail too; it is dropped anyway
-            connection.connection = None
 
 
 class DatabaseUnavailableMiddleware:

@@ -34,7 +34,6 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from modelcluster.models import ClusterableModel
-from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.models import DraftStateMixin, Locale, RevisionMixin
 from wagtail.search import index as search_index
 
@@ -633,7 +632,7 @@ class FixtureLoader:
         self.stage = "starting"
         try:
             with transaction.atomic():
-                with deferred_search_indexing() as changed:
+                with indexed_records_saved() as saved:
                     self._load_records(records, report)
                 if self.problems:
                     transaction.set_rollback(True)
@@ -641,8 +640,11 @@ class FixtureLoader:
                 if self.dry_run:
                     transaction.set_rollback(True)
                 else:
+                    # Wagtail has indexed each record as it was saved (its post_save handler), but
+                    # through its task backend, which records a failure rather than raising it. Each
+                    # record is indexed once more here so that a failure rolls the whole load back.
                     self.stage = "indexing the loaded records for search"
-                    for instance in changed.values():
+                    for instance in saved.values():
                         search_index.insert_or_update_object(instance)
                 self.stage = "committing the load"
         except FixtureError:
@@ -822,29 +824,19 @@ class FixtureLoader:
 
 
 @contextmanager
-def deferred_search_indexing():
-    """Collect the records saved inside the block, to index each once at the end.
-
-    A published entry is saved three times (the row, its revision, its
-    publication); indexing at each save would triple the load's time. While the
-    block runs, saves in this process are not indexed as they happen.
-    """
-    models_ = [m for m in search_index.get_indexed_models() if getattr(m, "search_auto_update", True)]
-    changed = {}
+def indexed_records_saved():
+    """The records of indexed models saved inside the block: ``{(model, pk): instance}``."""
+    saved = {}
 
     def remember(sender, instance, raw=False, **kwargs):
-        if not raw:
-            changed[(sender, instance.pk)] = instance
+        if not raw and search_index.class_is_indexed(sender) and getattr(sender, "search_auto_update", True):
+            saved[(sender, instance.pk)] = instance
 
-    for model in models_:
-        post_save.disconnect(post_save_signal_handler, sender=model)
-        post_save.connect(remember, sender=model)
+    post_save.connect(remember, weak=False)
     try:
-        yield changed
+        yield saved
     finally:
-        for model in models_:
-            post_save.disconnect(remember, sender=model)
-            post_save.connect(post_save_signal_handler, sender=model)
+        post_save.disconnect(remember)
 
 
 def current_relations(instance, names):

@@ -8,11 +8,20 @@ An editor's own autosave is never a reason to refuse their save (it once was: no
 after pausing).
 """
 
+import datetime
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
+import wagtail.admin
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group
 from django.test import Client
+from wagtail.admin.views.pages.edit import EditView as PageEditView
+from wagtail.snippets.views.snippets import EditView as SnippetEditView
 
+from cms.editing import is_out_of_date
 from cms.models import PartnerPage
 from partnership.models import CooperationEntry
 
@@ -227,3 +236,55 @@ def test_a_stale_page_autosave_is_refused(editors):
     response = editors["bob"].post(url, {**page_form(partner_page(), title="Bob's"), **bobs_form}, **JSON)
     assert response.json()["error_code"] == "invalid_revision"
     assert partner_page().get_latest_revision_as_object().title == "Alice's page title"
+
+
+# --- Guards: what cms/editing.py and its template override rely on in Wagtail ---------------------
+# No public API tells a hook whether a posted form is out of date (wagtail/wagtail#2565), so
+# cms.editing reads Wagtail's posted fields as Wagtail's edit views do. These fail when Wagtail
+# changes the fields, the template that posts them, or what it makes of them.
+
+WAGTAIL_INPUTS = (
+    Path(wagtail.admin.__file__).parent / "templates/wagtailadmin/generic/includes/_loaded_revision_inputs.html"
+)
+
+
+def hidden_input_names(html):
+    return sorted(tag["name"] for tag in BeautifulSoup(html, "html.parser").select('input[type="hidden"]'))
+
+
+def test_wagtails_template_posts_the_inputs_the_override_replaces():
+    ours = Path(__file__).parents[1] / "templates/wagtailadmin/generic/includes/_loaded_revision_inputs.html"
+    wagtails = WAGTAIL_INPUTS.read_text(encoding="utf-8")
+    assert hidden_input_names(wagtails) == hidden_input_names(ours.read_text(encoding="utf-8"))
+    assert hidden_input_names(wagtails) == ["loaded_revision_created_at", "loaded_revision_id"]
+    # Wagtail's edit forms include it with the two variables the override reads.
+    admin_templates = WAGTAIL_INPUTS.parents[2]
+    for form in ("pages/edit.html", "generic/form.html", "generic/edit_partials.html"):
+        text = (admin_templates / form).read_text(encoding="utf-8")
+        assert re.search(
+            r'{% include "wagtailadmin/generic/includes/_loaded_revision_inputs.html" with '
+            r"loaded_revision_id=\S+ loaded_revision_created_at=loaded_revision_created_at only %}",
+            text,
+        ), form
+
+
+LATEST = SimpleNamespace(pk=7, created_at=datetime.datetime(2026, 11, 29, 14, 2, tzinfo=datetime.UTC))
+POSTS = [
+    {},
+    {"loaded_revision_id": "7", "loaded_revision_created_at": LATEST.created_at.isoformat()},
+    {"loaded_revision_id": "7", "loaded_revision_created_at": "2026-11-29T14:01:00+00:00"},
+    {"loaded_revision_id": "7"},
+    {"loaded_revision_id": "6", "loaded_revision_created_at": LATEST.created_at.isoformat()},
+    {"overwrite_revision_id": "7", "loaded_revision_id": "6"},
+    {"overwrite_revision_id": "8", "loaded_revision_id": "7"},
+]
+
+
+@pytest.mark.parametrize("view_class", [PageEditView, SnippetEditView], ids=["pages", "snippets"])
+@pytest.mark.parametrize("posted", POSTS)
+def test_out_of_date_means_what_wagtails_edit_views_mean(rf, view_class, posted):
+    view = view_class()
+    view.request = rf.post("/", posted)
+    view.__dict__["latest_revision"] = LATEST  # the view's cached_property, set as a test double
+    ours = is_out_of_date(view.request.POST, LATEST.pk, LATEST.created_at.isoformat())
+    assert view.is_out_of_date == ours

@@ -6,6 +6,7 @@ import textwrap
 import pytest
 import yaml
 from django.core.management import CommandError, execute_from_command_line
+from wagtail.search.models import IndexEntry
 
 from partnership.models import Area, CooperationEntry, Partner, Place, Programme, SourceDocument
 
@@ -118,6 +119,15 @@ def test_dry_run_lists_what_would_happen_and_writes_nothing():
     assert "would create entry “japan-initial-contacts”" in output
     assert "would create partner “japan”" in output
     assert database_snapshot() == before
+
+
+def test_loaded_records_are_found_by_search_and_a_dry_run_indexes_nothing():
+    """Wagtail indexes each record as the loader saves it, inside the load's transaction."""
+    run_load_fixtures(dry_run=True)
+    assert not IndexEntry.objects.exists()
+    run_load_fixtures()
+    found = CooperationEntry.objects.search("liaison officer maritime command")
+    assert LIAISON in [entry.slug for entry in found]
 
 
 def test_dry_run_names_updates_kept_and_overwritten_changes(loaded, fixture_copy):

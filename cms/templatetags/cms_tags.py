@@ -7,8 +7,8 @@ register = template.Library()
 
 @register.inclusion_tag("cms/includes/breadcrumbs.html", takes_context=True)
 def breadcrumbs(context, page):
-    """The trail from the home page to ``page`` (no query when the page was routed by HomePage.route)."""
-    ancestors = page.breadcrumb_ancestors()
+    """The trail from the home page to ``page``: its ancestors below the tree's root (one query)."""
+    ancestors = page.get_ancestors().filter(depth__gte=2)
     return {"ancestors": ancestors, "page": page, "request": context.get("request")}
 
 
