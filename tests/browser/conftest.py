@@ -128,12 +128,14 @@ def running_site(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Generous: on a busy machine (CI with -n auto, several suites at once) Django takes a while to start.
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and server.poll() is None:
             try:
-                urllib.request.urlopen(f"{url}/", timeout=1)
+                urllib.request.urlopen(f"{url}/", timeout=5)
                 break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
         else:
             raise RuntimeError(f"the test server did not start: {(folder / 'server.log').read_text()}")
         yield SimpleNamespace(url=url, env=env, manage=manage)
