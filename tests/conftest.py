@@ -117,10 +117,23 @@ def pytest_runtest_setup(item):
         shared.discard()
 
 
+def run_order(item):
+    """0: reads the fixtures; 1: another database test (an empty database); 2: no database."""
+    if wants_fixtures(item):
+        return 0
+    return 1 if uses_database(item) else 2
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Tests reading the fixtures first, tests on an empty database last (a stable sort: otherwise in file order)."""
-    items.sort(key=lambda item: uses_database(item) and not wants_fixtures(item))
+    """Tests reading the fixtures first, then the other database tests, then those without a database.
+
+    A stable sort after pytest-django's own (database tests first, transactional ones after the
+    others, tests without a database last): tests without a database must stay last, because
+    Playwright's event loop gives the tests after it a new database connection, outside the
+    shared fixtures' transaction.
+    """
+    items.sort(key=run_order)
 
 
 @pytest.fixture
