@@ -1,5 +1,5 @@
-"""Editors and moderators in the admin: the permission matrix over HTTP, drafts never public,
-scheduled publishing, revert, history, and the admin's listing tools."""
+"""Editors and moderators in the admin: drafts never public, scheduled publishing, revert, history,
+and the admin's listing tools. (Who may do what is one matrix, in tests/test_access.py.)"""
 
 import datetime
 import io
@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 from django.utils import timezone
-from wagtail.models import ModelLogEntry, Page, WorkflowState
+from wagtail.models import ModelLogEntry, WorkflowState
 
 from cms.models import PartnerPage
 from partnership.models import CooperationEntry
@@ -90,102 +90,6 @@ def test_loaded_entries_arrive_published_with_a_first_revision(loaded):
         assert ModelLogEntry.objects.for_instance(entry).filter(action="wagtail.publish").exists()
 
 
-# --- The permission matrix, over HTTP -------------------------------------------------------------
-
-ROLES = ["anonymous", "editor", "moderator", "administrator"]
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_list_and_inspect(client, users, role):
-    entry = CooperationEntry.objects.get(slug=SLUG)
-    client = client_for(client, users[role])
-    listing = client.get(f"{ENTRIES}/")
-    inspect = client.get(f"{ENTRIES}/inspect/{entry.pk}/")
-    if role == "anonymous":
-        assert listing.status_code == inspect.status_code == 302
-        assert listing["Location"].startswith("/admin/login/")
-    else:
-        assert listing.status_code == inspect.status_code == 200
-        assert "Liaison officer to NATO’s Maritime Command" in listing.content.decode()
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_create_saves_a_draft(client, users, role):
-    template = CooperationEntry.objects.get(slug=SLUG)
-    data = entry_form(template, title="A new post", slug="japan-new-post", source_order=99)
-    response = client_for(client, users[role]).post(f"{ENTRIES}/add/?locale=en", data)
-    created = CooperationEntry.objects.filter(slug="japan-new-post").first()
-    if role == "anonymous":
-        assert response.status_code == 302 and created is None
-    else:
-        assert response.status_code == 302, response.content.decode()[:3000]
-        assert created is not None and not created.live  # a draft until published
-        assert list(created.areas.values_list("slug", flat=True))
-        assert client.get(f"/cooperation/{created.slug}/").status_code == 404
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_edit_saves_a_draft_without_touching_the_live_entry(client, users, role):
-    entry = CooperationEntry.objects.get(slug=SLUG)
-    response = client_for(client, users[role]).post(
-        f"{ENTRIES}/edit/{entry.pk}/", entry_form(entry, title="Draft title")
-    )
-    entry.refresh_from_db()
-    if role == "anonymous":
-        assert response.status_code == 302 and not entry.has_unpublished_changes
-    else:
-        assert response.status_code == 302, response.content.decode()[:3000]
-        assert entry.has_unpublished_changes
-        assert entry.get_latest_revision_as_object().title == "Draft title"
-    assert live_title() == "Liaison officer to NATO’s Maritime Command"
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_submit_for_moderation(client, users, role):
-    entry = CooperationEntry.objects.get(slug=SLUG)
-    data = entry_form(entry, title="Submitted title", **{"action-submit": "submit"})
-    client_for(client, users[role]).post(f"{ENTRIES}/edit/{entry.pk}/", data)
-    in_moderation = WorkflowState.objects.filter(
-        base_content_type__model="cooperationentry", object_id=str(entry.pk), status="in_progress"
-    ).exists()
-    assert in_moderation == (role != "anonymous")
-    assert live_title() == "Liaison officer to NATO’s Maritime Command"
-
-
-@pytest.mark.parametrize(
-    ("role", "allowed"), [("anonymous", False), ("editor", False), ("moderator", True), ("administrator", True)]
-)
-def test_publish(client, users, role, allowed):
-    entry = CooperationEntry.objects.get(slug=SLUG)
-    data = entry_form(entry, title="Published title", **{"action-publish": "publish"})
-    client_for(client, users[role]).post(f"{ENTRIES}/edit/{entry.pk}/", data)
-    assert (live_title() == "Published title") is allowed
-    assert ("Published title" in client.get("/partners/japan/").content.decode()) is allowed
-
-
-@pytest.mark.parametrize(
-    ("role", "allowed"), [("anonymous", False), ("editor", False), ("moderator", True), ("administrator", True)]
-)
-def test_unpublish(client, users, role, allowed):
-    entry = CooperationEntry.objects.get(slug=SLUG)
-    client_for(client, users[role]).post(f"{ENTRIES}/unpublish/{entry.pk}/")
-    entry.refresh_from_db()
-    assert (not entry.live) is allowed
-    assert (client.get(f"/cooperation/{SLUG}/").status_code == 404) is allowed
-
-
-@pytest.mark.parametrize(
-    ("role", "allowed"), [("anonymous", False), ("editor", False), ("moderator", True), ("administrator", True)]
-)
-def test_delete(client, users, role, allowed):
-    entry = CooperationEntry.objects.get(slug=SLUG)
-    client_for(client, users[role]).post(f"{ENTRIES}/delete/{entry.pk}/")
-    assert (not CooperationEntry.objects.filter(pk=entry.pk).exists()) is allowed
-
-
-# Pages: the same rules through Wagtail's page editor.
-
-
 def page_form(page, **changes):
     from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield  # noqa: F401
 
@@ -201,39 +105,6 @@ def page_form(page, **changes):
     }
     data.update(changes)
     return nested_form_data(data)
-
-
-@pytest.mark.parametrize(
-    ("role", "can_edit", "can_publish"),
-    [("anonymous", False, False), ("editor", True, False), ("moderator", True, True), ("administrator", True, True)],
-)
-def test_page_edit_submit_and_publish(client, users, role, can_edit, can_publish):
-    page = PartnerPage.objects.get()
-    client = client_for(client, users[role])
-    client.post(f"/admin/pages/{page.pk}/edit/", page_form(page, title="Relations with Japan (draft)"))
-    page.refresh_from_db()
-    assert (page.get_latest_revision_as_object().title == "Relations with Japan (draft)") is can_edit
-    client.post(
-        f"/admin/pages/{page.pk}/edit/",
-        page_form(page, title="Relations with Japan (new)", **{"action-publish": "publish"}),
-    )
-    page.refresh_from_db()
-    assert (page.title == "Relations with Japan (new)") is can_publish
-    client.post(f"/admin/pages/{page.pk}/edit/", page_form(page, title="For review", **{"action-submit": "submit"}))
-    assert (page.current_workflow_state is not None) is (can_edit and not can_publish) or can_publish
-
-
-@pytest.mark.parametrize(
-    ("role", "allowed"), [("anonymous", False), ("editor", False), ("moderator", True), ("administrator", True)]
-)
-def test_page_unpublish_and_delete(client, users, role, allowed):
-    page = PartnerPage.objects.get()
-    client = client_for(client, users[role])
-    client.post(f"/admin/pages/{page.pk}/unpublish/")
-    page.refresh_from_db()
-    assert (not page.live) is allowed
-    client.post(f"/admin/pages/{page.pk}/delete/")
-    assert (not Page.objects.filter(pk=page.pk).exists()) is allowed
 
 
 # --- Nothing unpublished is public -----------------------------------------------------------------

@@ -389,7 +389,6 @@ def test_a_fixture_that_expands_beyond_bounds_is_refused_quickly_naming_the_file
 
     path = tmp_path / name
     path.write_text(parse_bombs()[name])
-    assert len(BILLION_LAUGHS) < 1000
     before = database_snapshot()
     started = time.perf_counter()
     with pytest.raises(CommandError) as error:

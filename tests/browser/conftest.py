@@ -1,10 +1,13 @@
-"""Browser tests: a real Chromium (Debian's package) driven by Playwright, against Django's live server.
+"""Browser tests: a real Chromium (Debian's package) driven by Playwright, against a real server.
 
-They need /usr/bin/chromium (or CHROMIUM_PATH), the playwright package and
-node_modules/axe-core (npm ci). Without them the tests are skipped, and the
-reason is printed in the test summary; CI installs them (.ci/run).
+The browser comes from pytest-playwright's fixtures (``browser``, ``new_context``, ``page``);
+this file only points them at Debian's Chromium and sets the window. They need /usr/bin/chromium
+(or CHROMIUM_PATH), the pytest-playwright package and node_modules/axe-core (npm ci). Without
+them the tests are skipped, and the reason is printed in the test summary; with
+REQUIRE_BROWSER_TESTS set (CI, .ci/run) a missing one is a failure.
 """
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -36,38 +39,49 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 def missing_requirement():
     if not Path(CHROMIUM).exists():
         return f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    if importlib.util.find_spec("pytest_playwright") is None:
+        return "the pytest-playwright package is not installed (pip install -r requirements-dev.txt)"
     if not AXE.exists():
         return f"axe-core not found at {AXE.relative_to(PROJECT_DIR)} (run npm ci)"
     return None
 
 
-@pytest.fixture(scope="session")
-def browser():
+def require_browser():
+    """Skip the test if a requirement is missing, or fail it when REQUIRE_BROWSER_TESTS is set."""
     reason = missing_requirement()
     if reason and os.environ.get("REQUIRE_BROWSER_TESTS"):
         pytest.fail(f"Browser tests required (REQUIRE_BROWSER_TESTS is set) but {reason}")
     if reason:
         pytest.skip(f"Browser tests skipped: {reason}")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM is used around it, never in it.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
+if importlib.util.find_spec("pytest_playwright") is None:
+    # Without the plugin its fixtures do not exist: these stand-ins give the reason instead of an error.
+    @pytest.fixture(scope="session")
+    def browser():
+        require_browser()
+
+    @pytest.fixture
+    def new_context(browser):
+        require_browser()
+
+    @pytest.fixture
+    def page(browser):
+        require_browser()
+
+else:
+
+    @pytest.fixture(scope="session")
+    def browser_type_launch_args(browser_type_launch_args):
+        """pytest-playwright's launch options, with Debian's Chromium instead of a downloaded browser."""
+        require_browser()
+        # Playwright's sync API runs an event loop in this thread; Django's ORM is used around it, never in it.
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+    @pytest.fixture(scope="session")
+    def browser_context_args(browser_context_args):
+        return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
 
 
 def free_port():
@@ -114,12 +128,14 @@ def running_site(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Generous: on a busy machine (CI with -n auto, several suites at once) Django takes a while to start.
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and server.poll() is None:
             try:
-                urllib.request.urlopen(f"{url}/", timeout=1)
+                urllib.request.urlopen(f"{url}/", timeout=5)
                 break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
         else:
             raise RuntimeError(f"the test server did not start: {(folder / 'server.log').read_text()}")
         yield SimpleNamespace(url=url, env=env, manage=manage)

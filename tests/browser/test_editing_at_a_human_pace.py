@@ -52,9 +52,9 @@ def messages(page):
     return page.locator(".messages").inner_text()
 
 
-def test_an_editor_and_a_moderator_work_on_an_entry_at_a_human_pace(fresh_site, browser):
+def test_an_editor_and_a_moderator_work_on_an_entry_at_a_human_pace(fresh_site, new_context):
     site = fresh_site
-    editor = log_in(browser, site, *make_user(site, "eve-editor", "Editors"))
+    editor = log_in(new_context, site, *make_user(site, "eve-editor", "Editors"))
 
     # Found through the listing's search, as a person does.
     editor.goto(f"{site.url}{ENTRIES}/")
@@ -81,7 +81,7 @@ def test_an_editor_and_a_moderator_work_on_an_entry_at_a_human_pace(fresh_site, 
     # Nothing is public before a moderator approves it.
     assert "Both sides reaffirmed it later." not in public_text(site, "/cooperation/japan-joint-political-declaration/")
 
-    moderator = log_in(browser, site, *make_user(site, "max-moderator", "Moderators"))
+    moderator = log_in(new_context, site, *make_user(site, "max-moderator", "Moderators"))
     moderator.goto(edit_url)
     moderator.wait_for_timeout(READING)  # reads it first
     moderator.get_by_role("button", name="More actions").click()
@@ -93,9 +93,9 @@ def test_an_editor_and_a_moderator_work_on_an_entry_at_a_human_pace(fresh_site, 
     assert "It set out shared values and strategic interests. Both sides reaffirmed it later." in entry_page
 
 
-def test_an_editor_and_a_moderator_work_on_the_japan_page_at_a_human_pace(fresh_site, browser):
+def test_an_editor_and_a_moderator_work_on_the_japan_page_at_a_human_pace(fresh_site, new_context):
     site = fresh_site
-    editor = log_in(browser, site, *make_user(site, "eve-editor", "Editors"))
+    editor = log_in(new_context, site, *make_user(site, "eve-editor", "Editors"))
     # Found through the admin's search, as a person does.
     editor.goto(f"{site.url}/admin/")
     search = editor.get_by_role("textbox", name="Search", exact=True)
@@ -119,7 +119,7 @@ def test_an_editor_and_a_moderator_work_on_the_japan_page_at_a_human_pace(fresh_
     assert "submitted" in messages(editor), messages(editor)
     assert "<h1>Relations with Japan and NATO" not in public_text(site, "/partners/japan/")
 
-    moderator = log_in(browser, site, *make_user(site, "max-moderator", "Moderators"))
+    moderator = log_in(new_context, site, *make_user(site, "max-moderator", "Moderators"))
     moderator.goto(edit_url)
     moderator.wait_for_timeout(READING)
     moderator.get_by_role("button", name="More actions").click()
@@ -129,10 +129,10 @@ def test_an_editor_and_a_moderator_work_on_the_japan_page_at_a_human_pace(fresh_
     assert "‘Relations with Japan and NATO’ approved and published." in messages(moderator), messages(moderator)
 
 
-def test_two_people_on_one_entry_are_told_and_lose_nothing(fresh_site, browser):
+def test_two_people_on_one_entry_are_told_and_lose_nothing(fresh_site, new_context):
     site = fresh_site
-    eve = log_in(browser, site, *make_user(site, "eve", "Editors"))
-    ada = log_in(browser, site, *make_user(site, "ada", "Moderators"))
+    eve = log_in(new_context, site, *make_user(site, "eve", "Editors"))
+    ada = log_in(new_context, site, *make_user(site, "ada", "Moderators"))
     pk = run_python(
         site,
         "import json; from partnership.models import CooperationEntry as E;"
@@ -189,11 +189,11 @@ def test_two_people_on_one_entry_are_told_and_lose_nothing(fresh_site, browser):
     assert history[-1][0] == "ada" and history[-1][1].endswith("Ada's sentence.")
 
 
-def test_publish_clicked_while_a_new_entrys_first_autosave_is_on_its_way(fresh_site, browser):
+def test_publish_clicked_while_a_new_entrys_first_autosave_is_on_its_way(fresh_site, new_context):
     """The first autosave of a new entry creates it; a Publish click before its answer arrives once made a
     second record beside it (a 500, or a slug error) and left the first an unpublished draft."""
     site = fresh_site
-    moderator = log_in(browser, site, *make_user(site, "max-moderator", "Moderators"))
+    moderator = log_in(new_context, site, *make_user(site, "max-moderator", "Moderators"))
     held = []
 
     def hold_the_first_autosave_answer(route):

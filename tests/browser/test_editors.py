@@ -24,8 +24,8 @@ def make_user(site, username, group):
     return username, password
 
 
-def log_in(browser, site, username, password):
-    page = browser.new_context().new_page()
+def log_in(new_context, site, username, password):
+    page = new_context().new_page()
     page.goto(f"{site.url}/admin/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
@@ -39,12 +39,12 @@ def entry_id(site, slug):
         return next(item["id"] for item in json.load(response)["items"] if item["slug"] == slug)
 
 
-def test_an_editor_corrects_an_entry_and_a_moderator_publishes_it(fresh_site, browser):
+def test_an_editor_corrects_an_entry_and_a_moderator_publishes_it(fresh_site, new_context):
     site = fresh_site
     pk = entry_id(site, "japan-liaison-officer-maritime-command")
     edit_url = f"{site.url}/admin/snippets/partnership/cooperationentry/edit/{pk}/"
 
-    editor = log_in(browser, site, *make_user(site, "eve-editor", "Editors"))
+    editor = log_in(new_context, site, *make_user(site, "eve-editor", "Editors"))
     editor.goto(edit_url)
     editor.get_by_role("textbox", name="Title").fill(NEW_TITLE)
     editor.get_by_role("button", name="More actions").click()
@@ -52,11 +52,11 @@ def test_an_editor_corrects_an_entry_and_a_moderator_publishes_it(fresh_site, br
     editor.wait_for_url("**/cooperationentry/")
     assert "has been submitted for moderation" in editor.locator(".messages").inner_text()
     # Submitted, not published: the public page still has the old title.
-    public = browser.new_context().new_page()
+    public = new_context().new_page()
     public.goto(f"{site.url}/partners/japan/")
     assert public.get_by_text(NEW_TITLE).count() == 0
 
-    moderator = log_in(browser, site, *make_user(site, "max-moderator", "Moderators"))
+    moderator = log_in(new_context, site, *make_user(site, "max-moderator", "Moderators"))
     moderator.goto(edit_url)
     moderator.get_by_role("button", name="More actions").click()
     moderator.get_by_role("button", name="Approve and Publish", exact=True).click()

@@ -33,9 +33,9 @@ def saved_entry(site, slug):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_an_editor_adds_an_entry_typing_as_the_document_writes(fresh_site, browser):
+def test_an_editor_adds_an_entry_typing_as_the_document_writes(fresh_site, new_context):
     site = fresh_site
-    page = log_in(browser, site, *make_user(site, "ed-editor", "Editors"))
+    page = log_in(new_context, site, *make_user(site, "ed-editor", "Editors"))
     page.goto(f"{site.url}/admin/snippets/partnership/cooperationentry/add/")
     page.wait_for_timeout(PAUSE)
 

@@ -49,13 +49,11 @@ def test_every_public_page_type_has_no_axe_violations(site, page, path):
     assert axe_violations(page) == []
 
 
-def test_phone_width_has_no_horizontal_scrolling(site, browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, device_scale_factor=2)
-    page = context.new_page()
+@pytest.mark.browser_context_args(viewport={"width": 360, "height": 740}, is_mobile=True, device_scale_factor=2)
+def test_phone_width_has_no_horizontal_scrolling(site, page):
     page.goto(f"{site.url}/partners/japan/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert axe_violations(page) == []
-    context.close()
 
 
 def test_on_paper_only_the_content_is_printed(site, page):
@@ -66,12 +64,3 @@ def test_on_paper_only_the_content_is_printed(site, page):
     assert page.locator(".timeline").is_visible()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
-
-
-def test_without_javascript_the_page_is_whole(site, browser):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.goto(f"{site.url}/partners/japan/")
-    assert page.locator(".passage").count() == 14
-    assert page.locator(".timeline li").count() == 3
-    context.close()
