@@ -38,7 +38,7 @@ def site_header(context):
     """The header: the organisation's name (and logo) linking to the home page, and the main navigation: the live children of the site's home page that editors show in menus
     (Wagtail's "Show in menus", on by default for the partners index and the record), then search.
 
-    Two queries: the site's home page and its menu children (the Site itself is cached on the request).
+    One query, the menu's pages (Wagtail finds the Site with its home page once per request).
     """
     request = context.get("request")
     site = Site.find_for_request(request)
