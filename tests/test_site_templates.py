@@ -137,3 +137,14 @@ def test_every_paginated_list_has_the_same_accessible_pagination(client, loaded,
     assert second.select_one("[rel=prev]")["href"] == f"{page_href}1"
     assert second.select_one('[aria-current="page"]')["href"] == f"{page_href}2"
     assert second.select_one("[rel=next]") is None
+
+
+def test_robots_txt_follows_the_url_configuration_and_the_page_tree(client, loaded):
+    assert client.get("/robots.txt").content.decode() == (
+        "User-agent: *\nDisallow: /admin/\nDisallow: /search/\nDisallow: /api/v2/\nDisallow: /cooperation/export.\n"
+        "\nSitemap: http://testserver/sitemap.xml\n"
+    )
+    record = CooperationRecordPage.objects.get()
+    record.slug = "record"
+    record.save_revision().publish()
+    assert "\nDisallow: /record/export.\n" in client.get("/robots.txt").content.decode()
