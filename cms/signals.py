@@ -16,11 +16,24 @@ from wagtail.signals import (
 from partnership.models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 
 from .cache import content_changed
+from .models import OrganisationSettings
 from .redirects import drop_dead_end_redirects
 
-# Shown on public pages but edited without publication (plain snippets, images, sites, redirects).
-# Making a page private (or public again) is a saved restriction, not a publication.
-SAVED_AND_SHOWN = (Area, Framework, Partner, Place, Programme, SourceDocument, Site, Redirect, PageViewRestriction)
+# Shown on public pages but edited without publication (plain snippets, images, sites, redirects,
+# the organisation's name and logo in every page's header). Making a page private (or public again)
+# is a saved restriction, not a publication.
+SAVED_AND_SHOWN = (
+    Area,
+    Framework,
+    Partner,
+    Place,
+    Programme,
+    SourceDocument,
+    Site,
+    Redirect,
+    PageViewRestriction,
+    OrganisationSettings,
+)
 
 
 def connect():
