@@ -148,3 +148,12 @@ def test_robots_txt_follows_the_url_configuration_and_the_page_tree(client, load
     record.slug = "record"
     record.save_revision().publish()
     assert "\nDisallow: /record/export.\n" in client.get("/robots.txt").content.decode()
+
+
+def test_reading_a_public_page_writes_nothing(client, loaded):
+    """Each site has its organisation settings from its creation (Wagtail's for_request would create them)."""
+    other = Site.objects.create(hostname="127.0.0.1", root_page=Site.objects.get().root_page)
+    assert OrganisationSettings.objects.filter(site=other).exists()
+    count = OrganisationSettings.objects.count()
+    assert client.get("/partners/", HTTP_HOST="127.0.0.1").status_code == 200
+    assert OrganisationSettings.objects.count() == count
