@@ -36,15 +36,16 @@ SAVED_AND_SHOWN = (
 )
 
 
-def give_a_new_site_its_organisation(sender, instance, created, raw=False, **kwargs):
-    """A new site gets its OrganisationSettings row at once (Wagtail would create it on the first
-    request that reads it: a public GET would then write to the database)."""
-    if created and not raw:
+def give_the_site_its_organisation(sender, instance, raw=False, **kwargs):
+    """A site gets its OrganisationSettings row when it is saved (the fixtures save the default site),
+    not on the first request that reads it, as Wagtail's for_request would: a public GET writes nothing.
+    (Not in a migration: a freshly migrated database stays empty, as restore_site requires.)"""
+    if not raw:
         OrganisationSettings.objects.get_or_create(site=instance)
 
 
 def connect():
-    post_save.connect(give_a_new_site_its_organisation, sender=Site, dispatch_uid="site-organisation")
+    post_save.connect(give_the_site_its_organisation, sender=Site, dispatch_uid="site-organisation")
     # Connected after Wagtail's own receivers (INSTALLED_APPS lists "cms" after wagtail.contrib.redirects),
     # so that the redirects Wagtail has just made are there to check.
     for signal in (page_slug_changed, post_page_move, page_unpublished):

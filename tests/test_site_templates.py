@@ -151,7 +151,7 @@ def test_robots_txt_follows_the_url_configuration_and_the_page_tree(client, load
 
 
 def test_reading_a_public_page_writes_nothing(client, loaded):
-    """Each site has its organisation settings from its creation (Wagtail's for_request would create them)."""
+    """Each site has its organisation settings once saved (Wagtail's for_request would create them)."""
     other = Site.objects.create(hostname="127.0.0.1", root_page=Site.objects.get().root_page)
     assert OrganisationSettings.objects.filter(site=other).exists()
     count = OrganisationSettings.objects.count()

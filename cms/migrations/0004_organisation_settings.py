@@ -10,13 +10,6 @@ def show_sections_in_menus(apps, schema_editor):
         apps.get_model("cms", model_name).objects.update(show_in_menus=True)
 
 
-def give_every_site_its_organisation(apps, schema_editor):
-    """Every site has its settings row from the start, so that no public GET request writes one."""
-    OrganisationSettings = apps.get_model("cms", "OrganisationSettings")
-    for site in apps.get_model("wagtailcore", "Site").objects.all():
-        OrganisationSettings.objects.get_or_create(site=site)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,5 +33,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(show_sections_in_menus, migrations.RunPython.noop),
-        migrations.RunPython(give_every_site_its_organisation, migrations.RunPython.noop),
     ]
