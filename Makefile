@@ -46,14 +46,24 @@ test: install
 bench: install
 	$(PY) bench/run.py --write
 
-lint: install
+# The npm tools (package.json: the browser tests' axe-core, stylelint, …), as the lock file pins them.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+## make lint: Python (ruff), templates (djLint: formatting and rules, pyproject.toml), CSS (stylelint, .stylelintrc.json)
+lint: install node_modules/.package-lock.json
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/djlint templates --check
+	$(VENV)/bin/djlint templates --lint
+	npx --no-install stylelint "static/**/*.css"
 
-format: install
+format: install node_modules/.package-lock.json
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djlint templates --reformat
+	npx --no-install stylelint --fix "static/**/*.css"
 
 check: install
 	$(PY) manage.py check

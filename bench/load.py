@@ -77,6 +77,7 @@ def environment(database_url, prefix):
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database_url,
+        WAGTAILADMIN_BASE_URL="http://127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         CACHE_KEY_PREFIX=prefix,

@@ -20,7 +20,8 @@ def free_port():
 
 @contextmanager
 def gunicorn(env, workers=WORKERS):
-    """Start gunicorn with ``env`` (production settings), wait until it answers, stop it afterwards."""
+    """Start gunicorn with ``env`` (its DJANGO_SETTINGS_MODULE: cms.settings.bench or production), wait until it
+    answers, stop it afterwards."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "cms.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],

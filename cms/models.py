@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
@@ -115,6 +116,7 @@ class PartnersIndexPage(IntroPage):
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.PartnerPage"]
     max_count_per_parent = 1
+    show_in_menus_default = True  # in the site's main navigation (cms.templatetags.cms_tags.site_header)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -255,6 +257,7 @@ class CooperationRecordPage(RoutablePageMixin, IntroPage):
     parent_page_types = ["cms.HomePage"]
     subpage_types = []
     max_count_per_parent = 1
+    show_in_menus_default = True  # in the site's main navigation (cms.templatetags.cms_tags.site_header)
 
     @path("")
     def listing(self, request):
@@ -323,3 +326,44 @@ def record_link():
 def record_url():
     """The public record's URL, for links from pages to entries; None while there is none."""
     return record_link().url
+
+
+@register_setting(icon="site")
+class OrganisationSettings(BaseSiteSetting):
+    """The organisation that publishes a site: its name and logo in the header, the footer, each page's
+    <title> and the links shared on social media (``settings.cms.OrganisationSettings`` in templates).
+
+    "Partnership CMS" is the software's name, in the admin only; the public sees the organisation's.
+    The defaults are the fixtures' organisation, the publisher of the source document.
+    """
+
+    name = models.CharField(
+        max_length=200, default="NATO", help_text="The organisation's name, as the public knows it."
+    )
+    short_name = models.CharField(
+        max_length=50,
+        default="NATO",
+        blank=True,
+        help_text="A short form for narrow places, such as the end of each page's title in a browser tab.",
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Shown in the header beside the name (optional).",
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("short_name"), FieldPanel("logo")]
+
+    class Meta:
+        verbose_name = "organisation"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def title_suffix(self):
+        """The name that ends each page's <title>: the short name, or the full one."""
+        return self.short_name or self.name

@@ -17,14 +17,36 @@ from partnership.models import Area, CooperationEntry, Framework, Partner, Place
 from partnership.signals import records_reordered
 
 from .cache import content_changed
+from .models import OrganisationSettings
 from .redirects import drop_dead_end_redirects
 
-# Shown on public pages but edited without publication (plain snippets, images, sites, redirects).
-# Making a page private (or public again) is a saved restriction, not a publication.
-SAVED_AND_SHOWN = (Area, Framework, Partner, Place, Programme, SourceDocument, Site, Redirect, PageViewRestriction)
+# Shown on public pages but edited without publication (plain snippets, images, sites, redirects,
+# the organisation's name and logo in every page's header). Making a page private (or public again)
+# is a saved restriction, not a publication.
+SAVED_AND_SHOWN = (
+    Area,
+    Framework,
+    Partner,
+    Place,
+    Programme,
+    SourceDocument,
+    Site,
+    Redirect,
+    PageViewRestriction,
+    OrganisationSettings,
+)
+
+
+def give_the_site_its_organisation(sender, instance, raw=False, **kwargs):
+    """A site gets its OrganisationSettings row when it is saved (the fixtures save the default site),
+    not on the first request that reads it, as Wagtail's for_request would: a public GET writes nothing.
+    (Not in a migration: a freshly migrated database stays empty, as restore_site requires.)"""
+    if not raw:
+        OrganisationSettings.objects.get_or_create(site=instance)
 
 
 def connect():
+    post_save.connect(give_the_site_its_organisation, sender=Site, dispatch_uid="site-organisation")
     # Connected after Wagtail's own receivers (INSTALLED_APPS lists "cms" after wagtail.contrib.redirects),
     # so that the redirects Wagtail has just made are there to check.
     for signal in (page_slug_changed, post_page_move, page_unpublished):

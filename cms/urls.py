@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.http import HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
@@ -18,10 +17,6 @@ urlpatterns = [
     path("sitemap.xml", views.sitemap),
     path("robots.txt", views.robots_txt),
 ]
-
-if settings.BENCHMARK_MINIMAL_VIEW:
-    # The framework's ceiling for `make bench`: the whole middleware stack and a view that does nothing.
-    urlpatterns.append(path("_bench/minimal/", lambda request: HttpResponse("ok", content_type="text/plain")))
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns

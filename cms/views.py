@@ -4,11 +4,14 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import translation
 from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.models import Page, Site
 
@@ -125,14 +128,23 @@ def sitemap(request):
 
 
 def robots_txt(request):
+    """Keep crawlers out of the admin, search, the API and the record's exports; point them to the sitemap.
+
+    Addresses come from the URL configuration and the page tree, in the default language (robots.txt
+    has none of its own).
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        search_url = reverse("search")
+    api_url = reverse("wagtailapi:entries:listing").removesuffix("entries/")  # the API's root, /api/v2/
+    entries_url = record_url()
     lines = [
         "User-agent: *",
-        "Disallow: /admin/",
-        "Disallow: /search/",
-        "Disallow: /api/",
-        "Disallow: /cooperation/export.",
+        f"Disallow: {reverse('wagtailadmin_home')}",
+        f"Disallow: {search_url}",
+        f"Disallow: {api_url}",
+        *([f"Disallow: {entries_url}export."] if entries_url else []),
         "",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        f"Sitemap: {request.build_absolute_uri(reverse(sitemap))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -266,3 +266,14 @@ def test_the_scheme_and_the_accepted_format_are_part_of_the_key():
     assert cache_key(factory.get("/cooperation/?area=x"), 1) != plain
     assert cache_key(factory.get("/cooperation/", HTTP_HOST="localhost"), 1) != plain
     assert cache_key(factory.get("/cooperation/"), 2) != plain
+
+
+def test_renaming_the_organisation_refreshes_every_cached_page(client, page_cache, django_capture_on_commit_callbacks):
+    from cms.models import OrganisationSettings
+
+    assert ">NATO</a>" in client.get("/partners/").content.decode()
+    settings = OrganisationSettings.objects.get()
+    settings.name = "The Alliance"
+    with django_capture_on_commit_callbacks(execute=True):
+        settings.save()
+    assert ">The Alliance</a>" in client.get("/partners/").content.decode()

@@ -207,7 +207,13 @@ PROBE = (
 
 def read_settings(module):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
-    env.update(DJANGO_SETTINGS_MODULE=module, SECRET_KEY="k" * 50, ALLOWED_HOSTS="partners.example.org")
+    env.update(
+        DJANGO_SETTINGS_MODULE=module,
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="partners.example.org",
+        DATABASE_URL="postgres://cms@db.internal:5432/partnership",
+        WAGTAILADMIN_BASE_URL="https://partners.example.org",
+    )
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])

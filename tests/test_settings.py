@@ -11,33 +11,118 @@ from .conftest import PROJECT_DIR
 PROBE = "import json, django; from django.conf import settings; django.setup(); print(json.dumps({{'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, 'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME']), 'key_set': bool(settings.SECRET_KEY)}}))"
 
 
-def read_settings(module, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
+REQUIRED = {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "WAGTAILADMIN_BASE_URL"}
+# What production needs, all of it: each test leaves out or changes one.
+PRODUCTION_ENV = {
+    "SECRET_KEY": "k" * 50,
+    "ALLOWED_HOSTS": "partners.example.org",
+    "DATABASE_URL": "postgres://cms@db.internal:5432/partnership",
+    "WAGTAILADMIN_BASE_URL": "https://partners.example.org",
+}
+
+
+def run_python(code, module, **env):
+    """Run ``code`` in a fresh interpreter with ``module`` as the settings and only ``env`` of REQUIRED set."""
+    environment = {k: v for k, v in os.environ.items() if k not in REQUIRED | {"SECURE_HSTS_PRELOAD", "LOG_LEVEL"}}
     environment.update(env, DJANGO_SETTINGS_MODULE=module)
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE.format()], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True
     )
-    return result
+
+
+def read_settings(module, **env):
+    return run_python(PROBE.format(), module, **env)
+
+
+def production_without(name, **changes):
+    env = {**PRODUCTION_ENV, **changes}
+    env.pop(name, None)
+    return read_settings("cms.settings.production", **env)
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = read_settings("cms.settings.production", ALLOWED_HOSTS="example.org")
+    result = production_without("SECRET_KEY")
     assert result.returncode != 0
     assert "Set the SECRET_KEY environment variable for production." in result.stderr
 
 
 def test_production_refuses_to_start_without_allowed_hosts():
-    result = read_settings("cms.settings.production", SECRET_KEY="x" * 50)
+    result = production_without("ALLOWED_HOSTS")
     assert result.returncode != 0
     assert "Set the ALLOWED_HOSTS environment variable" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    """Without it, base.py would quietly use an SQLite file in the project folder."""
+    result = production_without("DATABASE_URL")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set the DATABASE_URL environment variable for production (e.g. postgres://" in (
+        result.stderr
+    )
+
+
+def test_production_refuses_to_start_without_the_admin_base_url():
+    """Without it, links in the admin's e-mails would point at http://127.0.0.1:8000."""
+    result = production_without("WAGTAILADMIN_BASE_URL")
+    assert result.returncode != 0
+    assert "Set the WAGTAILADMIN_BASE_URL environment variable for production (e.g. https://" in result.stderr
+    result = production_without("", WAGTAILADMIN_BASE_URL="partners.example.org")
+    assert result.returncode != 0
+    assert "WAGTAILADMIN_BASE_URL must be the site's address with its scheme" in result.stderr
+
+
+def test_production_starts_with_every_required_variable_and_nothing_else():
+    assert production_without("").returncode == 0
+
+
+HSTS_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps([settings.SECURE_HSTS_PRELOAD, settings.SECURE_HSTS_SECONDS, settings.SILENCED_SYSTEM_CHECKS]))"
+)
+
+
+def test_hsts_preload_is_off_unless_the_operator_turns_it_on():
+    default = run_python(HSTS_PROBE, "cms.settings.production", **PRODUCTION_ENV)
+    assert json.loads(default.stdout) == [False, 365 * 24 * 3600, ["security.W021"]]
+    on = run_python(HSTS_PROBE, "cms.settings.production", **PRODUCTION_ENV, SECURE_HSTS_PRELOAD="true")
+    assert json.loads(on.stdout) == [True, 365 * 24 * 3600, []]
+
+
+RESOLVE_PROBE = (
+    "import django; django.setup(); from django.urls import Resolver404, resolve\n"
+    "try:\n    print(resolve('/_bench/minimal/').func.__module__)\n"
+    "except Resolver404:\n    print('not found')"
+)
+
+
+def test_the_benchmark_baseline_is_served_by_the_bench_settings_only():
+    """/_bench/minimal/ exists for `make bench`; production's URLs do not have it (Wagtail's page
+    route answers it, with a 404, like any other path without a page)."""
+    production = run_python(RESOLVE_PROBE, "cms.settings.production", **PRODUCTION_ENV)
+    assert production.stdout.strip() == "wagtail.views", production.stderr
+    bench = run_python(RESOLVE_PROBE, "cms.settings.bench", **PRODUCTION_ENV)
+    assert bench.stdout.strip() == "bench.urls", bench.stderr
+
+
+LOG_PROBE = (
+    "import django, logging; django.setup(); "
+    "logging.getLogger('django.request').warning('probe: a warning from Django'); "
+    "logging.getLogger('cms.probe').warning('probe: a warning from the site'); "
+    "logging.getLogger('django.request').info('probe: below LOG_LEVEL')"
+)
+
+
+def test_each_log_line_is_printed_once_in_every_environment():
+    for module in ("cms.settings.dev", "cms.settings.production"):
+        result = run_python(LOG_PROBE, module, **PRODUCTION_ENV)
+        lines = [line for line in result.stderr.splitlines() if line.startswith("probe:")]
+        assert lines == ["probe: a warning from Django", "probe: a warning from the site"], (module, result.stderr)
 
 
 def test_production_reads_everything_from_the_environment():
     result = read_settings(
         "cms.settings.production",
-        SECRET_KEY="k" * 50,
-        ALLOWED_HOSTS="partners.example.org, www.partners.example.org",
-        DATABASE_URL="postgres://cms@db.internal:5432/partnership",
+        **{**PRODUCTION_ENV, "ALLOWED_HOSTS": "partners.example.org, www.partners.example.org"},
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
@@ -73,13 +158,14 @@ def test_no_secret_is_written_in_the_repository():
 def test_check_deploy_is_clean_with_the_documented_environment():
     """`manage.py check --deploy` under the production settings, with the variables the README lists."""
     # Not this test process's own variables: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright.
-    leave_out = {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    leave_out = REQUIRED | {"REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECURE_HSTS_PRELOAD"}
     environment = {k: v for k, v in os.environ.items() if k not in leave_out}
     environment.update(
         DJANGO_SETTINGS_MODULE="cms.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="partners.example.org",
         DATABASE_URL="postgres://cms@db.internal:5432/partnership",
+        WAGTAILADMIN_BASE_URL="https://partners.example.org",
         REDIS_URL="redis://cache.internal:6379/0",
         CSRF_TRUSTED_ORIGINS="https://partners.example.org",
     )
@@ -100,7 +186,7 @@ def test_production_caches_pages_in_redis_only_when_it_is_given():
         "print(json.dumps([settings.CACHES['default']['BACKEND'], settings.PAGE_CACHE_SECONDS]))"
     )
     base = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PAGE_CACHE_SECONDS"}}
-    base.update(DJANGO_SETTINGS_MODULE="cms.settings.production", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.org")
+    base.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="cms.settings.production")
     with_redis = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=PROJECT_DIR,

@@ -158,7 +158,13 @@ def test_production_settings_require_two_factor_unless_turned_off(value, expecte
     from .conftest import PROJECT_DIR
 
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ADMIN_2FA_REQUIRED"}}
-    env.update(DJANGO_SETTINGS_MODULE="cms.settings.production", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.org")
+    env.update(
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="example.org",
+        DATABASE_URL="postgres://cms@db.internal:5432/partnership",
+        WAGTAILADMIN_BASE_URL="https://example.org",
+    )
     if value is not None:
         env["ADMIN_2FA_REQUIRED"] = value
     result = subprocess.run([sys.executable, "-c", PROBE_2FA], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)

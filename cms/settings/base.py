@@ -19,7 +19,6 @@ ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [
     "partnership",
-    "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     # After wagtail.contrib.redirects: cms's receivers check the redirects Wagtail creates (cms/redirects.py).
     "cms",
@@ -28,7 +27,6 @@ INSTALLED_APPS = [
     "wagtail.contrib.routable_page",
     "wagtail.api.v2",
     "rest_framework",
-    "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
@@ -139,8 +137,6 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600" if REDIS_URL else "0"))
-# Only `make bench` sets this: it adds /_bench/minimal/, a view that does nothing, to compare with.
-BENCHMARK_MINIMAL_VIEW = os.environ.get("BENCHMARK_MINIMAL_VIEW") == "1"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -285,9 +281,15 @@ DBBACKUP_CONNECTORS = {"default": {"PG_OPTIONS": "--no-owner --no-privileges"}}
 # Where load_fixtures looks when it is given no path.
 PARTNERSHIP_FIXTURES_DIR = BASE_DIR / "fixtures"
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").upper()
+# One handler, on the root logger: every log line is printed once. Django's own "django" logger
+# would also print to the console with DEBUG on, and then pass the line on to the root: it keeps
+# no handler of its own here. (runserver's request lines, "django.server", keep Django's handler,
+# which does not pass them on.)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

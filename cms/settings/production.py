@@ -1,6 +1,11 @@
 """Production: every secret and host comes from the environment.
 
-Required: SECRET_KEY, ALLOWED_HOSTS (comma-separated), DATABASE_URL.
+Required (the site refuses to start without them): SECRET_KEY, ALLOWED_HOSTS (comma-separated),
+DATABASE_URL (e.g. postgres://user@host:5432/name) and WAGTAILADMIN_BASE_URL (the admin's public
+address, e.g. https://partners.example.org, used in notification e-mails and the admin's links).
+
+Optional: SECURE_HSTS_PRELOAD=true once the operator has decided to submit the domain to the browsers'
+preload list (https://hstspreload.org; hard to undo), off otherwise.
 """
 
 import os
@@ -10,15 +15,24 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 
 
-def _required(name):
+def _required(name, example=""):
     value = os.environ.get(name, "").strip()
     if not value:
-        raise ImproperlyConfigured(f"Set the {name} environment variable for production.")
+        hint = f" (e.g. {example})" if example else ""
+        raise ImproperlyConfigured(f"Set the {name} environment variable for production{hint}.")
     return value
 
 
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
+# base.py falls back to an SQLite file and a local admin address; production never guesses either.
+_required("DATABASE_URL", "postgres://user@db.internal:5432/partnership")  # read by base.py (dj_database_url)
+WAGTAILADMIN_BASE_URL = _required("WAGTAILADMIN_BASE_URL", "https://partners.example.org").rstrip("/")
+if not WAGTAILADMIN_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"WAGTAILADMIN_BASE_URL must be the site's address with its scheme, e.g. https://partners.example.org "
+        f"(it is {WAGTAILADMIN_BASE_URL!r})."
+    )
 CSRF_TRUSTED_ORIGINS = [
     origin.strip() for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if origin.strip()
 ]
@@ -29,8 +43,12 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-# The header may say "preload"; submitting the domain to the browsers' list stays the operator's decision.
-SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD", "true").lower() == "true"
+# "preload" in the header is a request to be put in the browsers' built-in HTTPS-only lists, which takes
+# months to undo: only when the operator asks for it.
+SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD", "false").strip().lower() == "true"
+if not SECURE_HSTS_PRELOAD:
+    # check --deploy warns when preload is off (security.W021); off is the deliberate default here.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
