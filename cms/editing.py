@@ -12,7 +12,7 @@ No public API gives this: Wagtail's own check is a property of its edit views
 which the ``before_edit_page``/``before_edit_snippet`` hooks do not receive, and the warning on a
 save that replaces someone else's version is still an open request upstream (wagtail/wagtail#2565,
 "Display warning when multiple users are editing the same page"). So ``is_out_of_date`` below reads
-the same three posted fields the same way; tests/test_concurrent_edits.py checks that it answers as
+the same three posted fields the same way; tests/cms/test_editing.py checks that it answers as
 Wagtail's views do and that Wagtail's forms still post those fields, so an upgrade that changes them
 fails there.
 """

@@ -25,9 +25,9 @@ from wagtail.models import Page, WorkflowState
 
 from cms.models import HomePage, PartnerPage
 from partnership.models import CooperationEntry
+from tests.test_editors import entry_form, page_form
 
 from .conftest import PROJECT_DIR
-from .test_editors import entry_form, page_form
 
 pytestmark = pytest.mark.django_db
 

@@ -25,10 +25,10 @@ from wagtail.models import Collection, Locale, Page, Site, Task, Workflow
 
 from cms.models import PartnerPage
 from partnership.models import CooperationEntry, Partner
+from tests.test_access import all_url_patterns, png_bytes, read_only
+from tests.test_editors import entry_form, page_form
 
 from .conftest import SNAPSHOT_APPS
-from .test_access import all_url_patterns, png_bytes, read_only
-from .test_editors import entry_form, page_form
 
 pytestmark = pytest.mark.django_db
 

@@ -462,7 +462,7 @@ def test_admin_listing_filters(client, loaded, role, value):
 
 def entry_form_body(entry, changes):
     """The admin edit form's fields for ``entry`` as a urlencoded body, with raw (percent-encoded) ``changes``."""
-    from .test_editors import entry_form
+    from tests.test_editors import entry_form
 
     fields = {key: value for key, value in entry_form(entry).items() if key not in changes}
     return "&".join([urlencode(fields, doseq=True), *(f"{name}={encoded}" for name, encoded in changes.items())])
@@ -662,7 +662,7 @@ def admin_listing_urls():
     """The admin's GET pages without URL parameters (listings, reports, the dashboard…), and the page explorer."""
     from wagtail.models import Page
 
-    from .test_access import all_url_patterns
+    from tests.test_access import all_url_patterns
 
     skip = {"admin/logout/", "admin/failwhale/", "admin/sprite/", "admin/jsi18n/", "admin/two-factor/"}
     urls = [

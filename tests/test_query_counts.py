@@ -12,8 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, PageViewRestriction
 
 from cms.models import CooperationRecordPage, PartnerPage, PartnersIndexPage
-
-from .test_pages import add_entries
+from tests.cms.test_models import add_entries
 
 pytestmark = pytest.mark.django_db
 

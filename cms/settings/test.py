@@ -25,7 +25,7 @@ else:
     atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 SERVE_MEDIA = True
 
-# The page cache is switched on by the tests that test it (tests/test_cache.py), so that every
+# The page cache is switched on by the tests that test it (tests/cms/test_cache.py), so that every
 # other test reads what it has just written. With REDIS_URL set (CI), this run's keys get their
 # own prefix, never mixing with a server or another run on the same Redis.
 PAGE_CACHE_SECONDS = 0

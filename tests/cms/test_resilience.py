@@ -27,8 +27,7 @@ from cms import page_fixtures
 from cms.models import PartnerPage
 from partnership import loader as fixture_loader
 from partnership.models import CooperationEntry
-
-from .conftest import PROJECT_DIR, database_snapshot, run_load_fixtures
+from tests.conftest import PROJECT_DIR, database_snapshot, run_load_fixtures
 
 LIAISON = "japan-liaison-officer-maritime-command"
 
@@ -306,7 +305,7 @@ def test_an_interface_error_counts_too(loaded, monkeypatch):
 @pytest.mark.django_db
 @pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
 def test_a_middleware_that_cannot_reach_the_database_gives_the_503_too(loaded, caplog, debug):
-    with override_settings(DEBUG=debug), with_middleware_after_sessions("tests.test_faults.FailingMiddleware"):
+    with override_settings(DEBUG=debug), with_middleware_after_sessions("tests.cms.test_resilience.FailingMiddleware"):
         # The test client would re-raise the error it was told about; a browser sees only the response.
         response = Client(raise_request_exception=False).get("/")
     assert_plain_503(response)
@@ -316,7 +315,7 @@ def test_a_middleware_that_cannot_reach_the_database_gives_the_503_too(loaded, c
 
 @pytest.mark.django_db
 def test_a_programming_error_is_still_a_500(loaded):
-    with with_middleware_after_sessions("tests.test_faults.FailingWithABug"):
+    with with_middleware_after_sessions("tests.cms.test_resilience.FailingWithABug"):
         response = Client(raise_request_exception=False).get("/")
     assert response.status_code == 500
     assert "Retry-After" not in response

@@ -25,9 +25,8 @@ from partnership.models import (
     Programme,
     SourceDocument,
 )
-
-from .conftest import database_snapshot
-from .test_editors import page_form
+from tests.conftest import database_snapshot
+from tests.test_editors import page_form
 
 pytestmark = pytest.mark.django_db
 

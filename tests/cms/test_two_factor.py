@@ -11,7 +11,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .test_settings import read_settings
+from tests.cms.test_settings import read_settings
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "editor-password-1"
@@ -155,7 +155,7 @@ def test_production_settings_require_two_factor_unless_turned_off(value, expecte
     import subprocess
     import sys
 
-    from .conftest import PROJECT_DIR
+    from tests.conftest import PROJECT_DIR
 
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ADMIN_2FA_REQUIRED"}}
     env.update(

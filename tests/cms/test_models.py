@@ -17,8 +17,7 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 
 from cms.models import CooperationRecordPage, HomePage, PartnerPage, PartnersIndexPage
 from partnership.models import Area, CooperationEntry, Partner
-
-from .conftest import SOURCE_TEXT, database_snapshot, run_load_fixtures
+from tests.conftest import SOURCE_TEXT, database_snapshot, run_load_fixtures
 
 pytestmark = pytest.mark.django_db
 

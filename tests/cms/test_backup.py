@@ -37,7 +37,7 @@ from django.test import Client
 
 from cms import backup
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 FIXED_URLS = [

@@ -9,8 +9,7 @@ from django.core.management import CommandError, execute_from_command_line
 from wagtail.search.models import IndexEntry
 
 from partnership.models import Area, CooperationEntry, Partner, Place, Programme, SourceDocument
-
-from .conftest import database_snapshot, run_load_fixtures
+from tests.conftest import database_snapshot, run_load_fixtures
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partnership.models import CooperationEntry
-
-from .test_pages import add_entries
+from tests.cms.test_models import add_entries
 
 pytestmark = pytest.mark.django_db
 

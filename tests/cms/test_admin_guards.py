@@ -16,7 +16,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 from wagtail.images.models import Image
 
-from .test_access import client_as, editor  # noqa: F401 - editor is a fixture
+from tests.test_access import client_as, editor  # noqa: F401 - editor is a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -289,7 +289,7 @@ def invalid_copy(loaded):
 def test_a_bulk_publish_that_the_model_refuses_is_a_message(invalid_copy, admin_client):
     from wagtail.models import Page
 
-    from .conftest import database_snapshot
+    from tests.conftest import database_snapshot
 
     before = database_snapshot()
     response = admin_client.post(f"/admin/bulk/wagtailcore/page/publish/?id={invalid_copy.pk}&next=/admin/", {})
@@ -306,8 +306,7 @@ def test_posting_to_a_copy_url_answers_405_and_leaves_the_source_alone(loaded, d
     from django.contrib.auth.models import Group
 
     from partnership.models import CooperationEntry
-
-    from .test_editors import entry_form
+    from tests.test_editors import entry_form
 
     user = django_user_model.objects.create_user("editor", password="editor-password-1")
     user.groups.add(Group.objects.get(name="Editors"))
@@ -384,8 +383,7 @@ def later():
 def scheduled_objects():
     from cms.models import PartnerPage
     from partnership.models import CooperationEntry
-
-    from .test_editors import entry_form, page_form
+    from tests.test_editors import entry_form, page_form
 
     entry = CooperationEntry.objects.get(slug="japan-liaison-officer-maritime-command")
     page = PartnerPage.objects.get()

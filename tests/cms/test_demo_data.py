@@ -17,8 +17,7 @@ from cms.models import PartnerPage, PartnersIndexPage
 from partnership.currencies import ISO_4217_CODES
 from partnership.filters import SORTS
 from partnership.models import CooperationEntry, Partner, SourceDocument
-
-from .conftest import database_snapshot
+from tests.conftest import database_snapshot
 
 pytestmark = pytest.mark.django_db
 

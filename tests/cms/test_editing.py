@@ -24,8 +24,7 @@ from wagtail.snippets.views.snippets import EditView as SnippetEditView
 from cms.editing import is_out_of_date
 from cms.models import PartnerPage
 from partnership.models import CooperationEntry
-
-from .test_editors import ENTRIES, SLUG, entry_form, page_form
+from tests.test_editors import ENTRIES, SLUG, entry_form, page_form
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +252,7 @@ def hidden_input_names(html):
 
 
 def test_wagtails_template_posts_the_inputs_the_override_replaces():
-    ours = Path(__file__).parents[1] / "templates/wagtailadmin/generic/includes/_loaded_revision_inputs.html"
+    ours = Path(__file__).parents[2] / "templates/wagtailadmin/generic/includes/_loaded_revision_inputs.html"
     wagtails = WAGTAIL_INPUTS.read_text(encoding="utf-8")
     assert hidden_input_names(wagtails) == hidden_input_names(ours.read_text(encoding="utf-8"))
     assert hidden_input_names(wagtails) == ["loaded_revision_created_at", "loaded_revision_id"]

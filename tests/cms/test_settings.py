@@ -6,7 +6,7 @@ import secrets
 import subprocess
 import sys
 
-from .conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR
 
 PROBE = "import json, django; from django.conf import settings; django.setup(); print(json.dumps({{'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, 'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME']), 'key_set': bool(settings.SECRET_KEY)}}))"
 

@@ -15,9 +15,8 @@ from django.urls import reverse
 
 from cms.models import PartnerPage
 from partnership.models import CooperationEntry
-
-from .conftest import PROJECT_DIR
-from .test_editors import entry_form, page_form
+from tests.conftest import PROJECT_DIR
+from tests.test_editors import entry_form, page_form
 
 pytestmark = pytest.mark.django_db
 
