@@ -3,6 +3,7 @@ partner (/cooperation/feeds/<partner>.atom), served through Wagtail's serve view
 
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
@@ -49,11 +50,17 @@ class EntriesFeed(Feed):
             if partner is None:
                 raise Http404("No such partner.")
         self.base = request.build_absolute_uri(record_page.url)
-        return {"record_page": record_page, "partner": partner}
+        # Atom wants an author for the feed: the organisation that publishes the site (its Wagtail
+        # site settings; looked up by name, as cms.models imports this module).
+        organisation = apps.get_model("cms", "OrganisationSettings").for_request(request)
+        return {"record_page": record_page, "partner": partner, "organisation": organisation}
 
     def title(self, obj):
         partner = obj["partner"]
         return f"Cooperation with {partner.name}" if partner else "Cooperation with partner countries"
+
+    def author_name(self, obj):
+        return obj["organisation"].name
 
     def subtitle(self, obj):
         return "Newly published cooperation entries."

@@ -200,16 +200,13 @@ class CooperationEntryForm(ScheduleThatHasRunFormMixin, WagtailAdminModelForm):
             )
         return cleaned_data
 
-    def _post_clean(self):
-        super()._post_clean()
+    def save(self, commit=True):
+        # A new entry, or one whose quote moved, takes the place of its sentence in the document's
+        # reading order (save is only reached once the form is valid).
         provenance = {"source", "source_quote"}
         moved = self.instance.pk is None or provenance & set(self.changed_data)
-        if not self.errors and moved and (order := reading_order(self.instance)) is not None:
+        if moved and (order := reading_order(self.instance)) is not None:
             self.instance.source_order = order
-            self._make_room_at = order
-
-    def save(self, commit=True):
-        if (order := getattr(self, "_make_room_at", None)) is not None:
             make_room_in_reading_order(self.instance, order)
         return super().save(commit=commit)
 

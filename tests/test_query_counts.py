@@ -50,10 +50,10 @@ PINNED = {
     # of 500; 10-13 the batch's areas, programmes, places and beneficiaries. See the export test below.
     "/cooperation/export.csv": ONE_LEVEL + 6,
     "/cooperation/export.json": ONE_LEVEL + 6,
-    # 1-7; 8 the feed's entries with their partner.
-    "/cooperation/feed.atom": ONE_LEVEL + 1,
-    # 1-7; 8 the partner; 9 its entries.
-    "/cooperation/feeds/japan.atom": ONE_LEVEL + 2,
+    # 1-7; 8 the organisation's settings (the feed's author); 9 the feed's entries with their partner.
+    "/cooperation/feed.atom": ONE_LEVEL + 2,
+    # 1-7; 8 the partner; 9 the organisation's settings; 10 its entries.
+    "/cooperation/feeds/japan.atom": ONE_LEVEL + 3,
     # The API: no page routing. 1 options; 2 count; 3 the entries; 4-7 their relations; …
     # + 1 whether the record page is public (its entries are served only while it is).
     "/api/v2/entries/?partner=japan&limit=20": 10,

@@ -300,6 +300,8 @@ def test_the_feed_is_valid_atom_newest_first(client, loaded):
     assert feed.tag == f"{ATOM}feed"
     for required in ("id", "title", "updated"):
         assert feed.find(f"{ATOM}{required}") is not None
+    # RFC 4287: a feed whose entries name no author names one itself: the organisation (site settings).
+    assert feed.find(f"{ATOM}author/{ATOM}name").text == "NATO"
     items = feed.findall(f"{ATOM}entry")
     assert len(items) == 24
     first = items[0]
