@@ -112,6 +112,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two requests writing at once (an autosave beside the preview's session write under runserver):
+    # SQLite's default deferred transactions fail at once with "database is locked" when both read
+    # first; IMMEDIATE ones take the write lock at BEGIN, so the second waits its turn (up to 20 s).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -155,7 +155,7 @@ def refusals(archive, failing):
 
 
 STATE_SCRIPT = (
-    "import json, sys, django; django.setup(); from tests import test_backup; "
+    "import json, sys, django; django.setup(); from tests.cms import test_backup; "
     "state = getattr(test_backup, sys.argv[2])(*sys.argv[3:]); "
     "open(sys.argv[1], 'w', encoding='utf-8').write(json.dumps(state))"
 )

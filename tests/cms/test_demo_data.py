@@ -126,8 +126,8 @@ def test_generates_valid_public_entries_on_pages_record_and_api_and_leaves_japan
         entry.full_clean()  # dates and precisions, the quote found in the demo document, the currency
         assert entry.live and not entry.has_unpublished_changes and entry.first_published_at
         assert entry.latest_revision_id == entry.live_revision_id is not None
-        # The filterable end: none while ongoing, else the last day of the end (or of the start alone).
-        if entry.ongoing:
+        # The filterable end: none while ongoing or undated, else the last day of the end (or of the start).
+        if entry.ongoing or entry.start is None:
             assert entry.period_end is None
         else:
             assert entry.period_end == (entry.end or entry.start).last_day

@@ -198,3 +198,48 @@ def test_production_caches_pages_in_redis_only_when_it_is_given():
     assert json.loads(with_redis.stdout) == ["django_redis.cache.RedisCache", 3600]
     # Without a shared cache, a page cached by one process could outlive a publication made by another.
     assert json.loads(without.stdout) == ["django.core.cache.backends.locmem.LocMemCache", 0]
+
+
+CONCURRENT_WRITERS = """
+import threading, time, django
+django.setup()
+from django.db import connection, transaction
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (n integer)")
+    cursor.execute("INSERT INTO counter VALUES (0)")
+connection.close()
+both_have_read = threading.Barrier(2)
+errors = []
+
+def write():
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT n FROM counter")
+            try:
+                both_have_read.wait(timeout=1)  # with IMMEDIATE the other is still waiting for BEGIN
+            except threading.BrokenBarrierError:
+                pass
+            cursor.execute("UPDATE counter SET n = n + 1")
+            time.sleep(0.2)
+    except Exception as error:
+        errors.append(str(error))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=write) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT n FROM counter")
+    print(errors, cursor.fetchone()[0])
+"""
+
+
+def test_two_requests_writing_to_the_sqlite_file_at_once_both_succeed(tmp_path):
+    """The README's default database under runserver's threads: an editor's autosave and the preview
+    beside it both read, then write. Neither may fail with "database is locked" (a 503 in the admin)."""
+    result = run_python(CONCURRENT_WRITERS, "cms.settings.dev", DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[] 2"
