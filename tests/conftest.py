@@ -159,7 +159,12 @@ def empty_cache():
     from django.core.cache import cache
 
     if hasattr(cache, "delete_pattern"):
-        cache.delete_pattern("*")
+        # Every key under this run's prefix, whatever its version: Wagtail keeps its site root paths
+        # as version 2, which delete_pattern("*") (this cache's version only) would leave behind.
+        redis = cache.client.get_client(write=True)
+        keys = list(redis.scan_iter(match=f"{cache.key_prefix}:*"))
+        if keys:
+            redis.delete(*keys)
     else:
         cache.clear()
     yield

@@ -698,7 +698,9 @@ def listing_parameters(client, url):
     return sorted(get_form_fields(body_of(response)) | set(LISTING_ALWAYS))
 
 
-def test_every_admin_listing_takes_hostile_parameters_from_every_role(client, loaded, admin_people):
+# One test per role (each is a long walk): pytest-xdist runs them side by side.
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_every_admin_listing_takes_hostile_parameters_from_every_role(client, loaded, admin_people, role):
     from django.test import Client
 
     superuser = Client()
@@ -706,23 +708,20 @@ def test_every_admin_listing_takes_hostile_parameters_from_every_role(client, lo
     listings = {url: params for url in admin_listing_urls() if (params := listing_parameters(superuser, url))}
     assert "/admin/snippets/partnership/cooperationentry/" in listings and "/admin/images/" in listings
     assert {"partner", "kind", "q"} <= set(listings["/admin/snippets/partnership/cooperationentry/"])
-    clients = {}
-    for role, user in admin_people.items():
-        clients[role] = Client(raise_request_exception=False)
-        if user is not None:
-            clients[role].force_login(user)
+    role_client = Client(raise_request_exception=False)
+    if admin_people[role] is not None:
+        role_client.force_login(admin_people[role])
     before = database_snapshot()
     problems = []
-    for role, role_client in clients.items():
-        values = ADMIN_SAMPLE if role in ("editor", "moderator", "superuser") else ADMIN_SAMPLE[:2]
-        for url, params in listings.items():
-            for value in values:
-                qs = query((name, value) for name in params)
-                response = role_client.get(f"{url}?{qs}")
-                try:
-                    check_response(response, value, f"admin {url}")
-                except AssertionError as error:
-                    problems.append(f"{role} GET {url} [{value.name}]: {error}")
+    values = ADMIN_SAMPLE if role in ("editor", "moderator", "superuser") else ADMIN_SAMPLE[:2]
+    for url, params in listings.items():
+        for value in values:
+            qs = query((name, value) for name in params)
+            response = role_client.get(f"{url}?{qs}")
+            try:
+                check_response(response, value, f"admin {url}")
+            except AssertionError as error:
+                problems.append(f"{role} GET {url} [{value.name}]: {error}")
     assert database_snapshot() == before
     assert not problems, "\n".join(problems[:40])
 
@@ -810,7 +809,8 @@ def post_and_check(role_client, role, model, url, body, value, action):
     return problems
 
 
-def test_every_partnership_and_page_form_takes_hostile_values_from_every_role(client, loaded, admin_people):
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_every_partnership_and_page_form_takes_hostile_values_from_every_role(client, loaded, admin_people, role):
     from django.test import Client
 
     superuser = Client()
@@ -822,25 +822,24 @@ def test_every_partnership_and_page_form_takes_hostile_values_from_every_role(cl
         forms.append((model, obj, url, *post_form_fields(body_of(page))))
     assert len(forms) >= 14
     problems = []
-    for role, user in admin_people.items():
-        role_client = Client(raise_request_exception=False)
-        if user is not None:
-            role_client.force_login(user)
-        values = ADMIN_SAMPLE if role in ("editor", "moderator", "superuser") else ADMIN_SAMPLE[:2]
-        for model, _obj, url, pairs, typed in forms:
-            for value in values:
-                for action in ([], ["action-publish"]):
-                    body = "&".join(
-                        [
-                            urlencode([(n, v) for n, v in pairs if n not in typed or n == "csrfmiddlewaretoken"]),
-                            *(f"{name}={encoded}" for name in sorted(typed) for encoded in value.raw),
-                            *(f"{a}=1" for a in action),
-                        ]
-                    )
-                    try:  # each request meets the same database: rolled back after the checks
-                        with transaction.atomic():
-                            problems += post_and_check(role_client, role, model, url, body, value, action)
-                            raise _RolledBack
-                    except _RolledBack:
-                        pass
+    role_client = Client(raise_request_exception=False)
+    if admin_people[role] is not None:
+        role_client.force_login(admin_people[role])
+    values = ADMIN_SAMPLE if role in ("editor", "moderator", "superuser") else ADMIN_SAMPLE[:2]
+    for model, _obj, url, pairs, typed in forms:
+        for value in values:
+            for action in ([], ["action-publish"]):
+                body = "&".join(
+                    [
+                        urlencode([(n, v) for n, v in pairs if n not in typed or n == "csrfmiddlewaretoken"]),
+                        *(f"{name}={encoded}" for name in sorted(typed) for encoded in value.raw),
+                        *(f"{a}=1" for a in action),
+                    ]
+                )
+                try:  # each request meets the same database: rolled back after the checks
+                    with transaction.atomic():
+                        problems += post_and_check(role_client, role, model, url, body, value, action)
+                        raise _RolledBack
+                except _RolledBack:
+                    pass
     assert not problems, "\n".join(problems[:40])

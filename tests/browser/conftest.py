@@ -91,32 +91,49 @@ def free_port():
 
 
 @pytest.fixture(scope="session")
-def site(browser, tmp_path_factory):
+def site_database(tmp_path_factory):
+    """An SQLite file migrated and loaded with the fixtures (and their media) once per test process:
+    each server below starts from a copy of it instead of migrating and loading anew."""
+    folder = tmp_path_factory.mktemp("browser-site-database")
+    env = site_environment(folder)
+    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
+    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0"]):
+        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def site(browser, tmp_path_factory, site_database):
     """A real server for tests that only read: shared by the whole session."""
-    yield from running_site(tmp_path_factory)
+    yield from running_site(tmp_path_factory, site_database)
 
 
 @pytest.fixture
-def fresh_site(browser, tmp_path_factory):
+def fresh_site(browser, tmp_path_factory, site_database):
     """A real server of its own, for a test that changes content."""
-    yield from running_site(tmp_path_factory)
+    yield from running_site(tmp_path_factory, site_database)
 
 
-def running_site(tmp_path_factory):
-    """A real server on 127.0.0.1, on its own SQLite database with the fixtures loaded.
-
-    The server runs in its own process, as in production, and the test database is left alone.
-    """
-    folder = tmp_path_factory.mktemp("browser-site")
-    env = {
+def site_environment(folder):
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.test",
         "DATABASE_URL": f"sqlite:///{folder / 'site.sqlite3'}",
         "MEDIA_ROOT": str(folder / "media"),
     }
+
+
+def running_site(tmp_path_factory, site_database):
+    """A real server on 127.0.0.1, on its own copy of ``site_database`` (SQLite, the fixtures loaded).
+
+    The server runs in its own process, as in production, and the test database is left alone.
+    """
+    folder = tmp_path_factory.mktemp("browser-site")
+    shutil.copy2(site_database / "site.sqlite3", folder / "site.sqlite3")
+    if (site_database / "media").exists():
+        shutil.copytree(site_database / "media", folder / "media")
+    env = site_environment(folder)
     manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
-    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0"]):
-        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
     port = free_port()
     log = (folder / "server.log").open("w")
     server = subprocess.Popen(
