@@ -232,6 +232,8 @@ class PageFixtures:
     def _decide(self, existing, current, desired):
         if existing is None:
             return "created"
+        if self.loader.draft:
+            return "unchanged" if current == desired else "kept"  # an import never changes a page
         # An editor who unpublished a page, or left a draft, has changed it too.
         touched = not existing.live or existing.has_unpublished_changes
         if current == desired and not touched:
@@ -244,8 +246,13 @@ class PageFixtures:
         if created and isinstance(page, HomePage):
             replace_welcome_page(page)
         elif created:
+            if self.loader.draft:
+                page.live = False
             parent.add_child(instance=page)
-        page.save_revision(log_action=True).publish(log_action=True)
+        revision = page.save_revision(log_action=True)
+        if self.loader.draft:
+            return page  # a proposal, for an editor to review and publish
+        revision.publish(log_action=True)
         if created and published:
             moment = parse_moment(published)
             Page.objects.filter(pk=page.pk).update(first_published_at=moment, last_published_at=moment)

@@ -11,6 +11,7 @@ from partnership.admin_views import approval_message
 
 from .editing import newer_revision_by_someone_else, newer_version_message
 from .models import entry_preview_context
+from .page_fixtures import PageFixtures
 
 
 @hooks.register("before_serve_page")
@@ -94,3 +95,6 @@ def two_factor_account_item(request):
 # An entry's admin preview shows the public entry page around it: the page is the site's, so the
 # site adds it here (partnership imports nothing from cms).
 hooks.register("partnership_entry_preview_context", entry_preview_context)
+
+# The partnership importer makes its draft partner page with the site's page loader.
+hooks.register("partnership_page_loader", lambda: PageFixtures)

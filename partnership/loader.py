@@ -303,7 +303,9 @@ SECTIONS = (
             Text("publisher"),
             Text("url"),
             Moment("last_updated"),
-            FileText("file", attr="text", required=True),
+            # The text is read from a file beside the fixture, or given inline (as the importer writes it).
+            FileText("file", attr="text"),
+            Text("text"),
         ),
         translatable=False,
     ),
@@ -532,6 +534,12 @@ def read_fixture_file(path):
         raise FixtureError([f"{where}: not valid YAML ({position}{reason})"]) from None
     if data is None:
         return []
+    return records_from_data(data, path)
+
+
+def records_from_data(data, path):
+    """The records of parsed fixture ``data`` (as read from the file ``path``); raises FixtureError."""
+    where = display_path(path)
     if not isinstance(data, dict):
         raise FixtureError([f"{where}: must be a mapping of sections ({', '.join(SECTIONS_BY_NAME)})"])
     problems, records = [], []
@@ -588,8 +596,11 @@ class Report:
 class FixtureLoader:
     """Load records from fixture files. Use ``load(paths)``; it raises FixtureError on any problem."""
 
-    def __init__(self, reset=False, dry_run=False, progress=None, page_loader=None):
+    def __init__(self, reset=False, dry_run=False, progress=None, page_loader=None, draft=False):
         self.reset = reset
+        # A draft load (the importer's) creates new entries and pages as drafts, unpublished, and never
+        # changes a record or page that exists: what is there is an editor's.
+        self.draft = draft
         # The ``pages`` section is the site's (cms.page_fixtures.PageFixtures): ``page_loader(loader, report)``
         # gives an object with ``in_tree_order(records) -> records`` and ``load(record)``, run in the load's
         # transaction; it reports through ``add_problem``, ``lookup`` and ``discard_on_rollback``.
@@ -603,6 +614,8 @@ class FixtureLoader:
         self.stage = None
         # Files written during the load (a placeholder photo), removed again if the load is rolled back.
         self.new_files = []
+        # The page loader of the last load that had pages (its ``pages`` maps slugs to the pages loaded).
+        self.pages = None
 
     def discard_on_rollback(self, field_file):
         """Remember a file just written, to delete it if the load fails or is a dry run."""
@@ -622,6 +635,17 @@ class FixtureLoader:
                 records.extend(read_fixture_file(path))
             except FixtureError as error:
                 problems.extend(error.problems)
+        return self._load(files, records, problems)
+
+    def load_data(self, data, name):
+        """Load fixture ``data`` (a mapping of sections, as a fixture file holds) named ``name`` in messages."""
+        try:
+            records = records_from_data(data, Path(name))
+        except FixtureError as error:
+            raise FixtureError(error.problems) from None
+        return self._load([Path(name)], records, [])
+
+    def _load(self, files, records, problems):
         problems.extend(self._duplicate_slugs(records))
         if self.page_loader is None and any(record.section == "pages" for record in records):
             problems.append("pages: this loader loads no pages (load them with `manage.py load_fixtures`)")
@@ -690,7 +714,7 @@ class FixtureLoader:
         ordered = [record for section in SECTIONS for record in by_section[section.name]]
         pages = None
         if by_section["pages"]:
-            pages = self.page_loader(self, report)
+            pages = self.pages = self.page_loader(self, report)
             ordered += pages.in_tree_order(by_section["pages"])
         self.pages_section = PAGES_SECTION
         for record in self.progress(ordered, len(ordered)):
@@ -729,7 +753,8 @@ class FixtureLoader:
                 if field_.required:
                     self.add_problem(record, field_.key, "missing required field")
                     failed = True
-                values.update(field_.empty())
+                # Two keys may set one attribute (a source's ``file`` or ``text``): an absent one clears nothing.
+                values.update({name: value for name, value in field_.empty().items() if name not in values})
                 continue
             try:
                 values.update(field_.convert(raw, self, record))
@@ -769,8 +794,12 @@ class FixtureLoader:
         report.add(section, action, record.slug)
         if action in ("created", "updated", "overwritten"):
             instance.fixture_checksum = desired
+            if self.draft and isinstance(instance, DraftStateMixin):
+                instance.live = False
             self._save(instance, relations)
-            if isinstance(instance, RevisionMixin):
+            if self.draft and isinstance(instance, RevisionMixin):
+                instance.save_revision(log_action=True)
+            elif isinstance(instance, RevisionMixin):
                 self._publish(instance, first_time=action == "created")
             self.known[section.name][record.slug] = instance
         elif action == "unchanged" and instance.fixture_checksum != desired:
@@ -815,6 +844,8 @@ class FixtureLoader:
     def _decide(self, instance, current, desired):
         if current is None:
             return "created"
+        if self.draft:
+            return "unchanged" if current == desired else "kept"
         edited_draft = isinstance(instance, DraftStateMixin) and instance.has_unpublished_changes
         if current == desired and not edited_draft:
             return "unchanged"

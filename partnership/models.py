@@ -7,11 +7,13 @@ so that a later load can tell an editor's correction from stale data.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail import hooks
@@ -565,3 +567,127 @@ def _fuzzy_or_none(date, precision):
     if not date or not precision:
         return None
     return FuzzyDate(date, precision)
+
+
+# --- Imports of partner documents -------------------------------------------------------------------
+
+
+class DocumentImport(models.Model):
+    """One partner document read by the importer (``partnership.importer``) and what it proposed.
+
+    The document itself is ``source`` (its full text, as quoted); ``changes`` compares it, sentence
+    by sentence, with the ``previous`` version of the same document: a list of
+    ``{"status": "added" | "removed" | "changed", "old": str, "new": str}``, empty for a first import.
+    """
+
+    source = models.OneToOneField(SourceDocument, on_delete=models.CASCADE, related_name="document_import")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="document_imports")
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The earlier version."
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The partner page proposed (or, for a newer version, the page that already existed).",
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    imported_at = models.DateTimeField(default=timezone.now)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        verbose_name = "document import"
+
+    def __str__(self):
+        return f"{self.source.title} ({self.source.last_updated:%d %b %Y})" if self.source.last_updated else str(
+            self.source
+        )
+
+    @property
+    def counts(self):
+        """How many proposals are in each status: ``{"proposed": 3, "accepted": 20, "rejected": 1}``."""
+        counts = dict.fromkeys(ProposedEntry.Status.values, 0)
+        for proposal in self.proposals.all():
+            counts[proposal.status] += 1
+        return counts
+
+
+class ProposedEntry(models.Model):
+    """A draft entry an import proposed, and what an editor decided about it.
+
+    A rejected proposal keeps its title and quote after its draft entry is deleted, so that
+    importing a newer version of the document does not propose the same fact again.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "To review"
+        ACCEPTED = "accepted", "Accepted: in moderation"
+        REJECTED = "rejected", "Rejected"
+
+    document_import = models.ForeignKey(DocumentImport, on_delete=models.CASCADE, related_name="proposals")
+    entry = models.OneToOneField(
+        CooperationEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposal"
+    )
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=12, choices=CooperationEntry.Kind.choices)
+    title = models.CharField(max_length=255)
+    quote = models.TextField()
+    sentences = models.JSONField(default=list, help_text="Positions of the quoted sentences in the document.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "proposed entry"
+        verbose_name_plural = "proposed entries"
+
+    def __str__(self):
+        return self.title
+
+    def accept(self, user):
+        """Submit the draft entry to its moderation workflow; raises ``ValidationError`` if it cannot be."""
+        entry = self._draft_entry()
+        workflow = entry.get_workflow()
+        if workflow is None:
+            raise ValidationError(
+                "No moderation workflow is set for cooperation entries: an administrator must assign one "
+                "(Settings › Workflows) before proposals can be accepted."
+            )
+        if entry.workflow_in_progress:
+            raise ValidationError(f"“{entry.title}” is already in moderation.")
+        if entry.latest_revision is None:
+            entry.save_revision(user=user, log_action=True)
+        workflow.start(entry, user)
+        self._decide(self.Status.ACCEPTED, user)
+
+    def reject(self, user):
+        """Delete the draft entry and remember the rejection; raises ``ValidationError`` if it is published."""
+        entry = self._draft_entry()
+        if entry.workflow_in_progress:
+            entry.current_workflow_state.cancel(user=user)
+        entry.delete()
+        self.entry = None
+        self._decide(self.Status.REJECTED, user)
+
+    def _draft_entry(self):
+        if self.status != self.Status.PROPOSED:
+            raise ValidationError(f"“{self.title}” was already {self.get_status_display().lower()}.")
+        entry = self.entry
+        if entry is None:
+            raise ValidationError(f"The draft entry “{self.title}” no longer exists.")
+        if entry.live:
+            raise ValidationError(f"“{entry.title}” has been published: edit it as any other entry.")
+        return entry
+
+    def _decide(self, status, user):
+        self.status, self.decided_at, self.decided_by = status, timezone.now(), user
+        self.save()

@@ -1,0 +1,327 @@
+"""From a read document to a proposal: the records, entries and page it would create, as a fixture.
+
+A proposal is written in the project's own fixture format (``partnership.loader``), so that
+``import_document --fixture`` can hand it to a pull request and the import itself loads it through
+the same loader, all or nothing, as drafts (``FixtureLoader(draft=True)``).
+"""
+
+import difflib
+import html
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+from ..loader import SECTIONS_BY_NAME
+from ..models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
+from .documents import HIGHLIGHTS, DocumentError
+from .extract import Extractor, slug_for
+from .reference import Reference, words
+
+SECTION_OF_SUBSECTIONS = "key areas of cooperation"
+
+
+@dataclass
+class Proposal:
+    """What importing ``document`` would create.
+
+    ``fixture`` is a mapping of fixture sections to records; ``facts`` the facts proposed, in
+    document order (each ``Fact`` has its entry's ``slug``); ``changes`` the sentence-by-sentence
+    differences from the ``previous`` import of the same document (see ``DocumentImport.changes``);
+    ``unchanged`` how many facts of a re-imported document were not proposed again.
+    """
+
+    document: object
+    partner: dict
+    source_slug: str
+    fixture: dict
+    facts: list
+    previous: DocumentImport = None
+    changes: list = field(default_factory=list)
+    unchanged: int = 0
+    page_slug: str = ""
+
+    @property
+    def new_records(self):
+        """``[(section, slug)]`` of the reference records the import would add."""
+        return [
+            (section, record["slug"])
+            for section in ("frameworks", "areas", "places", "programmes", "partners")
+            for record in self.fixture.get(section, [])
+        ]
+
+
+def propose(document, reference=None, filename=""):
+    """The ``Proposal`` for ``document`` (a ``PartnerDocument``); raises ``DocumentError``.
+
+    Refused: a title naming no partner of the organisation, and a version of the document that is
+    not newer than one already imported (same title, same or later "Last updated").
+    """
+    reference = reference or Reference.load()
+    partner = reference.partner_named(document.partner_name)
+    if partner is None:
+        raise DocumentError(
+            f"“{document.title}” names no partner of the organisation: “{document.partner_name}” is not one of "
+            f"{', '.join(reference.partner_names()) or 'the partners (none are loaded: run load_fixtures)'}. "
+            "Check the spelling in the title, or add the partner first."
+        )
+    previous_source = _latest_version(document)
+    previous = None
+    if previous_source is not None:
+        if previous_source.last_updated.replace(tzinfo=None) >= document.last_updated:
+            raise DocumentError(
+                f"“{document.title}” last updated {document.last_updated:%d %b %Y %H:%M} is not newer than the "
+                f"version already here (last updated {previous_source.last_updated:%d %b %Y %H:%M}): "
+                "import a later version, or edit the entries and page that are here."
+            )
+        previous = DocumentImport.objects.filter(source=previous_source).first()
+
+    builder = _Builder(document, reference, partner, previous_source)
+    facts = builder.facts()
+    changes, fresh = _changes(previous_source, document) if previous_source else ([], None)
+    unchanged = 0
+    if fresh is not None:
+        known = _known_facts(partner["slug"])
+        kept = []
+        for fact in facts:
+            if any(index in fresh for index in fact.sentences) and _fact_key(fact) not in known:
+                kept.append(fact)
+            else:
+                unchanged += 1
+        facts = kept
+    fixture = builder.fixture(facts)
+    return Proposal(
+        document=document,
+        partner=partner,
+        source_slug=builder.source_slug,
+        fixture=fixture,
+        facts=facts,
+        previous=previous,
+        changes=changes,
+        unchanged=unchanged,
+        page_slug=partner["slug"],
+    )
+
+
+def _latest_version(document):
+    return (
+        SourceDocument.objects.filter(title__iexact=document.title, last_updated__isnull=False)
+        .order_by("-last_updated")
+        .first()
+    )
+
+
+def _fact_key(fact):
+    return (fact.kind, normalise_quote(" ".join(fact.quote)))
+
+
+def _known_facts(partner_slug):
+    """What this partner's entries and earlier proposals (even rejected) already say."""
+    known = {
+        (kind, normalise_quote(" ".join(quote.splitlines())))
+        for kind, quote in CooperationEntry.objects.filter(partner__slug=partner_slug).values_list(
+            "kind", "source_quote"
+        )
+    }
+    known |= {
+        (kind, normalise_quote(" ".join(quote.splitlines())))
+        for kind, quote in ProposedEntry.objects.filter(document_import__partner__slug=partner_slug).values_list(
+            "kind", "quote"
+        )
+    }
+    return known
+
+
+def _changes(previous_source, document):
+    """``(changes, fresh)``: the sentence differences, and the positions of new or changed sentences."""
+    from .documents import parse_document
+
+    try:
+        old = [sentence for sentence, _ in parse_document(previous_source.text).sentences()]
+    except DocumentError:
+        old = []
+    new = [sentence for sentence, _ in document.sentences()]
+    matcher = difflib.SequenceMatcher(a=[normalise_quote(s) for s in old], b=[normalise_quote(s) for s in new])
+    changes, fresh = [], set()
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        olds, news = old[a1:a2], new[b1:b2]
+        fresh.update(range(b1, b2))
+        for position in range(max(len(olds), len(news))):
+            before = olds[position] if position < len(olds) else ""
+            after = news[position] if position < len(news) else ""
+            status = "changed" if before and after else "added" if after else "removed"
+            changes.append({"status": status, "old": before, "new": after})
+    return changes, fresh
+
+
+class _Builder:
+    def __init__(self, document, reference, partner, previous_source):
+        self.document = document
+        self.reference = reference
+        self.partner = partner
+        self.source_slug = f"relations-with-{partner['slug']}-{document.last_updated:%Y-%m-%d}"
+        self.themes = self._themes()
+        self.extractor = Extractor(reference, partner)
+        self.new_areas = {}
+
+    def _themes(self):
+        """``{section heading: theme area slug}`` for every section but the highlights and the one of sub-sections."""
+        by_name = {
+            words(values["name"]): slug
+            for slug, values in self.reference.records.get("areas", {}).items()
+            if values.get("category") == "theme"
+        }
+        themes = {}
+        for block in self.document.blocks:
+            if block.kind != "heading" or block.text.lower() == SECTION_OF_SUBSECTIONS:
+                continue
+            themes[block.text] = by_name.get(words(block.text)) or slugify(block.text)[:100]
+        return themes
+
+    def facts(self):
+        facts = self.extractor.facts(self.document, self.themes)
+        return facts
+
+    # -- the fixture ----------------------------------------------------------------------------
+
+    def fixture(self, facts):
+        taken = set(CooperationEntry.objects.values_list("slug", flat=True))
+        used = {"areas": set(), "places": set(), "programmes": set()}
+        entries = []
+        for fact in facts:
+            fact.slug = slug_for(self.partner["slug"], fact.title, taken)
+            used["areas"].update(fact.areas)
+            used["places"].update(fact.places + fact.beneficiaries)
+            used["programmes"].update(fact.programmes)
+            entries.append(self._entry(fact))
+        data = {
+            "sources": [
+                {
+                    "slug": self.source_slug,
+                    "title": self.document.title,
+                    "last_updated": f"{self.document.last_updated:%Y-%m-%d %H:%M}",
+                    "text": self.document.text,
+                }
+            ],
+            "frameworks": [],
+            "areas": [],
+            "places": [],
+            "programmes": [],
+            "partners": [],
+            "entries": entries,
+            "pages": [self._page(facts)],
+        }
+        self._add_reference(data, "partners", self.partner["slug"])
+        for section in ("areas", "places", "programmes"):
+            for slug in sorted(used[section]):
+                self._add_reference(data, section, slug)
+        return {name: records for name, records in data.items() if records}
+
+    def _add_reference(self, data, section, slug):
+        """Add the record ``slug`` (and what it refers to) unless the database holds it already."""
+        if self.reference.is_stored(section, slug) or any(r["slug"] == slug for r in data[section]):
+            return
+        values = self.reference.get(section, slug)
+        if values is None and section == "areas":
+            heading = next(name for name, theme in self.themes.items() if theme == slug)
+            values = {
+                "slug": slug,
+                "name": heading,
+                "category": "theme",
+                "source": self.source_slug,
+                "section": heading,
+                "quote": heading,
+            }
+        known = {field_.key for field_ in SECTIONS_BY_NAME[section].fields}
+        record = {key: value for key, value in values.items() if key in known}
+        if section == "partners":
+            self._add_reference(data, "frameworks", record["framework"])
+        if section == "programmes" and record.get("parent"):
+            self._add_reference(data, "programmes", record["parent"])
+        data[section].append(record)
+
+    def _entry(self, fact):
+        entry = {
+            "slug": fact.slug,
+            "partner": self.partner["slug"],
+            "kind": fact.kind,
+            "title": fact.title,
+            "description": fact.description,
+        }
+        if fact.period is not None:
+            entry["start"] = str(fact.period.start)
+            if fact.period.end is not None:
+                entry["end"] = str(fact.period.end)
+            if fact.period.ongoing:
+                entry["ongoing"] = True
+        if fact.amount is not None:
+            entry["amount"] = str(fact.amount)
+            entry["currency"] = fact.currency
+        for name in ("areas", "programmes", "places", "beneficiaries"):
+            if getattr(fact, name):
+                entry[name] = list(getattr(fact, name))
+        entry["source"] = self.source_slug
+        entry["section"] = fact.section
+        entry["quote"] = fact.quote if len(fact.quote) > 1 else fact.quote[0]
+        return entry
+
+    def _page(self, facts):
+        """The partner page, built as the Japan page is: the document's text in order, its facts shown live."""
+        quoted = {index for fact in facts for index in fact.sentences}
+        position, body, bullets = 0, [], []
+        sections = {}
+        for block in self.document.blocks:
+            sections.setdefault(block.section, []).append(block)
+        numbered = {}
+        for block in self.document.blocks:
+            numbered[id(block)] = list(range(position, position + len(block.sentences)))
+            position += len(block.sentences)
+
+        def flush():
+            if bullets:
+                body.append({"type": "bullet_list", "value": {"items": list(bullets)}})
+                bullets.clear()
+
+        shown_as_entries = set()
+        for block in self.document.body:
+            if block.kind == "heading":
+                flush()
+                body.append({"type": "heading", "value": {"text": block.text, "level": block.level or "h2"}})
+                content = [b for b in sections.get(block.section, []) if b.kind != "heading"]
+                theme = self.themes.get(block.text)
+                sentences = [i for b in content for i in numbered[id(b)]]
+                if theme and sentences and all(i in quoted for i in sentences):
+                    body.append({"type": "entries", "value": {"area": theme, "style": "prose"}})
+                    shown_as_entries.add(block.section)
+                continue
+            if block.section in shown_as_entries:
+                continue
+            if block.kind == "bullet":
+                bullets.append(_paragraph(block.text))
+            else:
+                flush()
+                body.append({"type": "paragraph", "value": _paragraph(block.text)})
+        flush()
+        if any(fact.kind == "milestone" for fact in facts):
+            body.append({"type": "heading", "value": {"text": "Milestones", "level": "h2"}})
+            body.append(
+                {"type": "timeline", "value": {"title": f"Milestones in relations with {self.partner['name']}", "kind": "milestone"}}
+            )
+        page = {
+            "slug": self.partner["slug"],
+            "type": "partner",
+            "parent": "partners",
+            "partner": self.partner["slug"],
+            "title": self.document.title,
+            "lead": self.document.lead,
+            "highlights": [_paragraph(block.text) for block in self.document.highlights if block.kind != "heading"],
+            "body": body,
+        }
+        if self.document.caption:
+            page["photo_caption"] = self.document.caption
+        return page
+
+
+def _paragraph(text):
+    return f"<p>{html.escape(text, quote=False)}</p>"
