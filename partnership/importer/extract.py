@@ -113,18 +113,28 @@ def find_amount(text):
 
 # -- kinds ---------------------------------------------------------------------------------------
 
+_ROLE = r"(?:liaison officer|officer|expert|advis[eo]r|attach[ée])"
 _KIND_RULES = (
     # (kind, words that say it), in order: the first that matches decides.
-    ("post", r"\b(?:designat|contribut|second|assign|post|deploy|appoint|sen[dt]|provid)\w*\b.{0,40}?"
-     r"\b(?:liaison officers?|officers?|experts?|staff|personnel|advis[eo]rs?|representatives?)\b"),
+    # A post is one person in a role, named with the verb that placed them there (either way round).
+    ("post", rf"\b(?:designat|contribut|second|assign|post|appoint|sen[dt]|provid)\w*\s+(?:(?:an?|one|two|three|several|\d+)\s+)?"
+     rf"(?:\w+\s+){{0,2}}{_ROLE}s?\b|\b(?:an?|one)\s+(?:\w+\s+){{0,2}}{_ROLE}\s+(?:has\s+|have\s+)?(?:been\s+)?"
+     r"(?:served|serves|posted|worked|works|seconded|appointed|assigned)\b"),
+    # Troops, units and ships go to operations, whatever the verb (“contributed troops to KFOR”).
+    ("operation", r"\b(?:troops?|units?|frigates?|warships?|contingents?|battalions?|personnel)\b.{0,80}?"
+     r"\b(?:operations?|missions?|forces?|isaf|kfor|sfor|afghanistan|kosovo|iraq)\b|\bevacu\w+"),
     ("contribution", r"\b(?:trust funds?|funds?|funding|donors?|donat\w+|pledg\w+|financ\w+|grants?|generous\w*"
      r"|contribut\w+ to|contributions?)\b"),
-    ("exercise", r"\b(?:exercises?|trained|trains|training squadron|training with|drills?|manoeuvres)\b"),
-    ("operation", r"\b(?:operations?|missions?|isaf|kfor|stabilis\w+|stabiliz\w+|peace-support|peacekeeping"
+    # An event on a day, in a month or a year: joining, signing, setting up, opening.
+    ("milestone", r"\b(?:joined|joins)(?!\s+(?:the\s+)?(?:\w+\s+){0,3}(?:operations?|missions?|forces?)\b)|\b(?:signed|signs|set up|inaugura\w+|opened|launched|established|endorsed"
+     r"|agreed that|became|accredited|began|begun)\b"),
+    ("exercise", r"\b(?:exercises?|trained with|trains with|training squadron|training with|drills?|manoeuvres)\b"),
+    ("operation", r"\b(?:operations?|missions?|isaf|kfor|sfor|trained|stabilis\w+|stabiliz\w+|peace-support|peacekeeping"
      r"|reintegrat\w+|disarm\w*|demobilis\w+|reconstruction|deployed|deployment)\b"),
-    ("programme", r"\b(?:participat\w+|programmes?|programs?|initiatives?|platform|joined)\b"),
-    ("milestone", r"\b(?:declarations?|signed|signing|agreements?|conferences?|summits?|visit\w*|contacts"
-     r"|established|opened|launched|meetings?|memorandum|treaty|talks|dialogue|accord)\b"),
+    ("programme", r"\b(?:participat\w+|programmes?|programs?|initiatives?|platform|packages?"
+     r"|(?:take|takes|taking|took|taken) part)\b"),
+    ("milestone", r"\b(?:declarations?|signing|agreements?|conferences?|summits?|visit\w*|contacts"
+     r"|meetings?|memorandum|treaty|accord|session)\b"),
 )
 _KIND_RES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _KIND_RULES]
 _PROGRAMME_KIND = {"fund": "contribution", "operation": "operation"}
@@ -133,9 +143,15 @@ _INTENT_RE = re.compile(
     r"|hopes? to|wish(?:es)? to|intends? to|plans? to|is keen to)\b",
     re.IGNORECASE,
 )
+# A general statement about the partnership (“Japan is one of a range of countries …”) is no fact.
+_GENERAL_RE = re.compile(r"\b(?:is|are)\s+one\s+of\b", re.IGNORECASE)
 _GOES_ON_RE = re.compile(r"^(?:It|Its|This|These|They|Their|Such)\b")
 # Where a sentence holds a second fact: a clause with its own verb.
-_CLAUSE_SPLIT_RE = re.compile(r",?\s+and\s+(?=itself\b|also\b)|,\s+and\s+(?=to\s)|\s+as\s+well\s+as\s+")
+_CLAUSE_SPLIT_RE = re.compile(
+    r",?\s+and\s+(?=itself\b|also\b)|,\s+and\s+(?=to\s)|\s+as\s+well\s+as\s+|\s+and\s+again\s+(?=in\b|on\b)"
+)
+# “…in 2010, and another joined … in 2013”: two dated events in one sentence.
+_DATED_CLAUSES_RE = re.compile(r",\s+and\s+")
 _LEADING_RE = re.compile(
     r"^(?:and|or|also|earlier|most recently|more recently|recently|in addition|moreover|furthermore)\b,?\s*",
     re.IGNORECASE,
@@ -168,6 +184,7 @@ class Fact:
     areas: list = field(default_factory=list)
     title: str = ""
     description: str = ""
+    slug: str = ""  # given when the proposal is written
 
 
 class Extractor:
@@ -273,7 +290,7 @@ class Extractor:
     def sentence_facts(self, sentence, section):
         """The facts one sentence gives, or ``[]``."""
         strong = bool(self.programmes_in(sentence)) or find_amount(sentence)[0] is not None
-        if _INTENT_RE.search(sentence) and not strong:
+        if (_INTENT_RE.search(sentence) or _GENERAL_RE.search(sentence)) and not strong:
             return []
         items = self._items(sentence)
         facts = []
@@ -290,7 +307,12 @@ class Extractor:
         body = sentence.rstrip(".")
         parts = []
         for piece in re.split(r";\s*", body):
-            parts.extend(_CLAUSE_SPLIT_RE.split(piece))
+            for clause in _CLAUSE_SPLIT_RE.split(piece):
+                halves = _DATED_CLAUSES_RE.split(clause)
+                if len(halves) > 1 and all(find_period(half) for half in halves):
+                    parts.extend(halves)
+                else:
+                    parts.append(clause)
         items = []
         for part in (_LEADING_RE.sub("", part.strip()) for part in parts):
             if not part:
@@ -306,6 +328,7 @@ class Extractor:
             self.places_in(text)
             or self.programmes_in(text)
             or find_amount(text)[0] is not None
+            or find_period(text) is not None
             or any(regex.search(text) for _, regex in _KIND_RES)
         )
 
