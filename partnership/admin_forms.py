@@ -13,8 +13,6 @@ Everything runs on the admin's own scripts (``static/partnership/admin/``): noth
 nothing inline.
 """
 
-import re
-
 from django import forms
 from django.db import transaction
 from django.db.models import F
@@ -30,6 +28,7 @@ from wagtail.admin.panels import (
 from wagtail.admin.widgets.slug import SlugInput
 
 from .dates import InvalidFuzzyDate, parse_period
+from .importer.documents import document_sentences
 from .models import CooperationEntry, SourceDocument
 from .scheduling import ScheduleThatHasRunFormMixin
 
@@ -106,43 +105,6 @@ class SentencePicker(forms.Textarea):
 
 class SourceSelect(forms.Select):
     """The source documents as a plain list: there are few, and the sentence picker follows its value."""
-
-
-# --- Sentences of a document ------------------------------------------------------------------------
-
-_BULLET_RE = re.compile(r"^[•·\-*–]\s*")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[”’\")]?\s+(?=[“‘\"(]?[A-Z])")
-
-
-def document_sentences(text):
-    """The sentences of a document's text, in reading order, each with the heading it stands under.
-
-    Returns a list of ``{"text": str, "section": str}``. A heading is a short line that does not end
-    a sentence; the first line (the document's title) is no section.
-    """
-    sentences, section = [], ""
-    lines = [line.strip() for line in text.splitlines()]
-    for number, line in enumerate(lines):
-        if not line:
-            continue
-        bulleted = bool(_BULLET_RE.match(line))
-        line = _BULLET_RE.sub("", line)
-        if not bulleted and len(line) < 80 and not line.endswith((".", "!", "?", ":", ")")):
-            section = line if number else ""
-            continue
-        for sentence in _split_sentences(line):
-            sentences.append({"text": sentence, "section": section})
-    return sentences
-
-
-def _split_sentences(line):
-    parts, start = [], 0
-    for match in _SENTENCE_END_RE.finditer(line):
-        end = match.start() + len(match.group(0).rstrip())
-        parts.append(line[start:end].strip())
-        start = match.end()
-    parts.append(line[start:].strip())
-    return [part for part in parts if part]
 
 
 # --- The entry form ---------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import WorkflowActionView
 
-from .admin_forms import document_sentences
 from .dates import InvalidFuzzyDate, parse_period
+from .importer.documents import document_sentences
 from .models import CooperationEntry, SourceDocument
 from .serializers import csv_cell
 

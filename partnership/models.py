@@ -605,8 +605,10 @@ class DocumentImport(models.Model):
         verbose_name = "document import"
 
     def __str__(self):
-        return f"{self.source.title} ({self.source.last_updated:%d %b %Y})" if self.source.last_updated else str(
-            self.source
+        return (
+            f"{self.source.title} ({self.source.last_updated:%d %b %Y})"
+            if self.source.last_updated
+            else str(self.source)
         )
 
     @property

@@ -92,7 +92,19 @@ def fixture_yaml(proposal):
         f"(last updated {proposal.document.last_updated:%d %b %Y %H:%M}): "
         f"{len(proposal.facts)} entries, as drafts to review.\n"
     )
-    return header + yaml.safe_dump(proposal.fixture, allow_unicode=True, sort_keys=False, width=110)
+    return header + yaml.dump(proposal.fixture, Dumper=_FixtureDumper, allow_unicode=True, sort_keys=False, width=110)
+
+
+class _FixtureDumper(yaml.SafeDumper):
+    """YAML as the project's fixtures are written: a document's text as a block, line for line."""
+
+
+def _text(dumper, value):
+    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.splitlines()) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_FixtureDumper.add_representer(str, _text)
 
 
 __all__ += ["FixtureError"]

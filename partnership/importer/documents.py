@@ -286,7 +286,7 @@ def parse_document(text, filename="the document"):
         lead=lead,
         caption=caption,
         blocks=blocks,
-        text=text.strip() + "\n",
+        text=text.strip(),
     )
 
 

@@ -117,24 +117,45 @@ _ROLE = r"(?:liaison officer|officer|expert|advis[eo]r|attach[ée])"
 _KIND_RULES = (
     # (kind, words that say it), in order: the first that matches decides.
     # A post is one person in a role, named with the verb that placed them there (either way round).
-    ("post", rf"\b(?:designat|contribut|second|assign|post|appoint|sen[dt]|provid)\w*\s+(?:(?:an?|one|two|three|several|\d+)\s+)?"
-     rf"(?:\w+\s+){{0,2}}{_ROLE}s?\b|\b(?:an?|one)\s+(?:\w+\s+){{0,2}}{_ROLE}\s+(?:has\s+|have\s+)?(?:been\s+)?"
-     r"(?:served|serves|posted|worked|works|seconded|appointed|assigned)\b"),
+    (
+        "post",
+        rf"\b(?:designat|contribut|second|assign|post|appoint|sen[dt]|provid)\w*\s+(?:(?:an?|one|two|three|several|\d+)\s+)?"
+        rf"(?:\w+\s+){{0,2}}{_ROLE}s?\b|\b(?:an?|one)\s+(?:\w+\s+){{0,2}}{_ROLE}\s+(?:has\s+|have\s+)?(?:been\s+)?"
+        r"(?:served|serves|posted|worked|works|seconded|appointed|assigned)\b",
+    ),
     # Troops, units and ships go to operations, whatever the verb (“contributed troops to KFOR”).
-    ("operation", r"\b(?:troops?|units?|frigates?|warships?|contingents?|battalions?|personnel)\b.{0,80}?"
-     r"\b(?:operations?|missions?|forces?|isaf|kfor|sfor|afghanistan|kosovo|iraq)\b|\bevacu\w+"),
-    ("contribution", r"\b(?:trust funds?|funds?|funding|donors?|donat\w+|pledg\w+|financ\w+|grants?|generous\w*"
-     r"|contribut\w+ to|contributions?)\b"),
+    (
+        "operation",
+        r"\b(?:troops?|units?|frigates?|warships?|contingents?|battalions?|personnel)\b.{0,80}?"
+        r"\b(?:operations?|missions?|forces?|isaf|kfor|sfor|afghanistan|kosovo|iraq)\b|\bevacu\w+",
+    ),
+    (
+        "contribution",
+        r"\b(?:trust funds?|funds?|funding|donors?|donat\w+|pledg\w+|financ\w+|grants?|generous\w*"
+        r"|contribut\w+ to|contributions?)\b",
+    ),
     # An event on a day, in a month or a year: joining, signing, setting up, opening.
-    ("milestone", r"\b(?:joined|joins)(?!\s+(?:the\s+)?(?:\w+\s+){0,3}(?:operations?|missions?|forces?)\b)|\b(?:signed|signs|set up|inaugura\w+|opened|launched|established|endorsed"
-     r"|agreed that|became|accredited|began|begun)\b"),
+    (
+        "milestone",
+        r"\b(?:joined|joins)(?!\s+(?:the\s+)?(?:\w+\s+){0,3}(?:operations?|missions?|forces?)\b)|\b(?:signed|signs|set up|inaugura\w+|opened|launched|established|endorsed"
+        r"|agreed that|became|accredited|began|begun)\b",
+    ),
     ("exercise", r"\b(?:exercises?|trained with|trains with|training squadron|training with|drills?|manoeuvres)\b"),
-    ("operation", r"\b(?:operations?|missions?|isaf|kfor|sfor|trained|stabilis\w+|stabiliz\w+|peace-support|peacekeeping"
-     r"|reintegrat\w+|disarm\w*|demobilis\w+|reconstruction|deployed|deployment)\b"),
-    ("programme", r"\b(?:participat\w+|programmes?|programs?|initiatives?|platform|packages?"
-     r"|(?:take|takes|taking|took|taken) part)\b"),
-    ("milestone", r"\b(?:declarations?|signing|agreements?|conferences?|summits?|visit\w*|contacts"
-     r"|meetings?|memorandum|treaty|accord|session)\b"),
+    (
+        "operation",
+        r"\b(?:operations?|missions?|isaf|kfor|sfor|trained|stabilis\w+|stabiliz\w+|peace-support|peacekeeping"
+        r"|reintegrat\w+|disarm\w*|demobilis\w+|reconstruction|deployed|deployment)\b",
+    ),
+    (
+        "programme",
+        r"\b(?:participat\w+|programmes?|programs?|initiatives?|platform|packages?"
+        r"|(?:take|takes|taking|took|taken) part)\b",
+    ),
+    (
+        "milestone",
+        r"\b(?:declarations?|signing|agreements?|conferences?|summits?|visit\w*|contacts"
+        r"|meetings?|memorandum|treaty|accord|session)\b",
+    ),
 )
 _KIND_RES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _KIND_RULES]
 _PROGRAMME_KIND = {"fund": "contribution", "operation": "operation"}
@@ -368,8 +389,10 @@ class Extractor:
             from ..currencies import format_amount
 
             whom = [self.reference.get("places", slug)["name"] for slug in fact.beneficiaries]
-            return f"{format_amount(fact.amount, fact.currency)} for {' and '.join(whom)}" if whom else (
-                f"Contribution of {format_amount(fact.amount, fact.currency)}"
+            return (
+                f"{format_amount(fact.amount, fact.currency)} for {' and '.join(whom)}"
+                if whom
+                else (f"Contribution of {format_amount(fact.amount, fact.currency)}")
             )
         if programme and fact.kind == "programme":
             return name if name.lower().endswith("programme") else f"Participation in the {name}"
@@ -423,7 +446,8 @@ def find_period(text):
 
 def slug_for(partner_slug, title, taken):
     """A slug for a new entry, unique among ``taken`` (which it joins): “japan-tokyo-conference”."""
-    base = slugify(normalise_quote(title))[:80].rstrip("-") or "entry"
+    base = slugify(normalise_quote(title))
+    base = (base[:60].rsplit("-", 1)[0] if len(base) > 60 else base) or "entry"
     base = base if base.startswith(f"{partner_slug}-") else f"{partner_slug}-{base}"[:100].rstrip("-")
     slug, number = base, 2
     while slug in taken:

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from ..loader import SECTIONS_BY_NAME
 from ..models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
-from .documents import HIGHLIGHTS, DocumentError
+from .documents import DocumentError
 from .extract import Extractor, slug_for
 from .reference import Reference, words
 
@@ -306,7 +306,10 @@ class _Builder:
         if any(fact.kind == "milestone" for fact in facts):
             body.append({"type": "heading", "value": {"text": "Milestones", "level": "h2"}})
             body.append(
-                {"type": "timeline", "value": {"title": f"Milestones in relations with {self.partner['name']}", "kind": "milestone"}}
+                {
+                    "type": "timeline",
+                    "value": {"title": f"Milestones in relations with {self.partner['name']}", "kind": "milestone"},
+                }
             )
         page = {
             "slug": self.partner["slug"],

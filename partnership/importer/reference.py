@@ -87,7 +87,9 @@ class Reference:
         for country in pycountry.countries:
             if country.alpha_2 not in taken:
                 name = country_name(country)
-                self.add("places", {"slug": slugify(name), "name": name, "kind": "country", "iso_code": country.alpha_2})
+                self.add(
+                    "places", {"slug": slugify(name), "name": name, "kind": "country", "iso_code": country.alpha_2}
+                )
 
     # -- what names mean ----------------------------------------------------------------------------
 
