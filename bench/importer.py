@@ -155,6 +155,11 @@ def main():
         rows = measure()
         print(json.dumps([[s, str(p), r.expected, r.proposed, r.matched, t] for s, p, r, t in rows]))
         return
+    print(section())
+
+
+def section():
+    """The Markdown section of ``make bench``'s results on the importer (measured in child processes)."""
     with tempfile.TemporaryDirectory() as folder:
         env = environment(Path(folder) / "db.sqlite3")
         measured = subprocess.run(
@@ -175,7 +180,7 @@ def main():
             )
             rows.append((set_name, Path(path), result, seconds))
         command = command_seconds(documents()[0][1], env)
-    print(markdown(rows, command))
+    return markdown(rows, command)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ fresh database, then measures each URL of the product:
   served by the same gunicorn (the framework's ceiling on this machine).
 
 It also times `load_fixtures` on a freshly migrated database and generating + loading the
-10,000 entries. Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0) for the cached
+10,000 entries, and measures the importer's precision, recall and speed per document
+(bench/importer.py). Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0) for the cached
 figures and wrk (Debian package `wrk`). The table is printed and, with --write, saved to
 bench/RESULTS.md with the machine it ran on.
 """
@@ -305,6 +306,7 @@ def main():
         help="which databases to run on (default: sqlite, and postgresql when DATABASE_URL names one)",
     )
     parser.add_argument("--no-load", action="store_true", help="skip the load test (bench/load.py)")
+    parser.add_argument("--no-importer", action="store_true", help="skip the importer's figures (bench/importer.py)")
     parser.add_argument(
         "--sizes",
         default=",".join(str(entries) for _, entries in SIZES),
@@ -334,6 +336,11 @@ def main():
         figures = load.run_load(seconds=load.MAX_SECONDS, connections=load.MAX_CONNECTIONS)
         report["load"] = figures
         table += "\n" + load.markdown(figures)
+    if not options.no_importer:
+        print("== importer (precision, recall, time per document)", file=sys.stderr, flush=True)
+        import importer
+
+        table += "\n" + importer.section()
     print(table)
     if options.write:
         results = PROJECT_DIR / "bench" / "RESULTS.md"

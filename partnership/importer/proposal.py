@@ -213,6 +213,13 @@ class _Builder:
             "pages": [self._page(facts)],
         }
         self._add_reference(data, "partners", self.partner["slug"])
+        if data["partners"]:
+            # A partner new to the site: its areas of cooperation are those its highlights name.
+            highlights = " ".join(sentence for block in self.document.highlights for sentence in block.sentences)
+            areas = self.extractor.areas_in(highlights)
+            if areas:
+                data["partners"][0]["areas"] = areas
+                used["areas"].update(areas)
         for section in ("areas", "places", "programmes"):
             for slug in sorted(used[section]):
                 self._add_reference(data, section, slug)
