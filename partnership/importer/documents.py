@@ -33,6 +33,9 @@ from ..text import validate_text
 # The family's documents are 3–10 kB of text; a Word file with a photo a few MB. Anything larger is
 # not one of them, and is refused before it is read.
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+# The family's documents have 20–60 sentences; reading one takes milliseconds a sentence. A “document”
+# of tens of thousands would hold a request for minutes: it is not one of them.
+MAX_SENTENCES = 1000
 FORMATS = (".txt", ".html", ".htm", ".docx")
 EXPECTED = (
     "a “Relations with …” document of the organisation: a title “Relations with <partner>” on the first line, "
@@ -172,6 +175,11 @@ def read_document(data, filename):
 
 
 def _decode(data, filename):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, as some editors save “Unicode” text
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DocumentError(f"“{filename}” says it is UTF-16 text but is not: save it as UTF-8 text.") from None
     if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
         raise DocumentError(
             f"“{filename}” is a binary file, not text: expected UTF-8 text (or a .docx file named .docx)."
@@ -204,6 +212,8 @@ def html_to_text(html):
     for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "template"]):
         tag.decompose()
     lines = []
+    if soup.find("h1") is None and soup.title and soup.title.string:
+        lines.append(" ".join(soup.title.string.split()))  # a page without a heading: its title
     for element in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "figcaption", "time"]):
         if element.find_parent(["li", "figcaption"]) or (element.name == "time" and element.find_parent("p")):
             continue  # read with the item or paragraph it is part of
@@ -277,6 +287,12 @@ def parse_document(text, filename="the document"):
             in_section_with_subsections = True  # “… includes:” introduces sub-sections
         kind = "bullet" if bulleted else "paragraph"
         blocks.append(Block(kind, line, section, sentences=split_sentences(line)))
+    count = sum(len(block.sentences) for block in blocks)
+    if count > MAX_SENTENCES:
+        raise DocumentError(
+            f"“{filename}” has {count:,} sentences; a partner document has at most {MAX_SENTENCES:,} "
+            "(the family's have 20 to 60): import each partner's document on its own."
+        )
     if not any(block.sentences for block in blocks):
         raise DocumentError(f"“{filename}” has a title but no highlights or sections: expected {EXPECTED}.")
     return PartnerDocument(

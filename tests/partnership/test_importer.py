@@ -119,6 +119,8 @@ BAD_DOCUMENTS = {
     "an impossible date": (SEED.replace(b"12 Sep. 2018", b"31 Feb. 2018"), "x.txt", "is not a real date"),
     "a title and nothing else": ("Relations with Japan\n  • Last updated: 12 Sep. 2018 12:49\nLead only.".encode(), "x.txt", "no highlights or sections"),
     "a control character": (SEED.replace(b"Japan is particularly", b"Japan\x1b is particularly"), "x.txt", "ESCAPE"),
+    "too many sentences": (SEED + ("\n  • Japan signed it in 2014. " * 1001).encode(), "x.txt", "at most 1,000"),
+    "UTF-16 that is not": (b"\xff\xfe\x00\xd8", "x.txt", "says it is UTF-16"),
     "a broken Word file": (b"PK\x03\x04 broken zip", "x.docx", "not a Word (.docx) document"),
 }
 
@@ -128,6 +130,12 @@ def test_a_bad_document_is_refused_saying_what_was_expected(data, filename, mess
     with pytest.raises(DocumentError) as refused:
         read_document(data, filename)
     assert message in str(refused.value)
+
+
+def test_utf16_text_and_an_html_page_without_a_heading_are_read():
+    assert read_document(SOURCE_TEXT.encode("utf-16"), "japan.txt").partner_name == "Japan"
+    page = seed_as_html().replace("<h1>Relations with Japan</h1>", "").replace("<head>", "<head><title>Relations with Japan</title>")
+    assert len(read_document(page.encode(), "japan.html").sentences()) == 21
 
 
 def test_a_zip_that_is_not_a_word_document_is_refused():
