@@ -166,6 +166,11 @@ _INTENT_RE = re.compile(
 )
 # A general statement about the partnership (“Japan is one of a range of countries …”) is no fact.
 _GENERAL_RE = re.compile(r"\b(?:is|are)\s+one\s+of\b", re.IGNORECASE)
+# A programme described in the present tense (“The ICI offers … to the countries of …”) is no fact
+# of the partner's.
+_DESCRIPTION_RE = re.compile(
+    r"^(?P<subject>(?:The\s+)?[A-Z][^,;]{0,80}?)\s+(?:offers|provides|promotes|brings|aims|is|are|remains|covers)\b"
+)
 _GOES_ON_RE = re.compile(r"^(?:It|Its|This|These|They|Their|Such)\b")
 # Where a sentence holds a second fact: a clause with its own verb.
 _CLAUSE_SPLIT_RE = re.compile(
@@ -176,6 +181,24 @@ _DATED_CLAUSES_RE = re.compile(r",\s+and\s+")
 _LEADING_RE = re.compile(
     r"^(?:and|or|also|earlier|most recently|more recently|recently|in addition|moreover|furthermore)\b,?\s*",
     re.IGNORECASE,
+)
+
+
+# A programme, fund or body the reference data does not know: a capitalised name ending in a word that
+# says what it is (“Substantial NATO-Georgia Package”, “Joint Training and Evaluation Centre (JTEC)”),
+# or an operation's name (“Operation Ocean Shield”).
+_HEAD_KINDS = {
+    "programme": "programme", "program": "programme", "process": "programme", "concept": "programme",
+    "package": "programme", "initiative": "initiative", "platform": "platform", "commission": "platform",
+    "council": "platform", "fund": "fund", "centre": "body", "center": "body", "command": "body",
+    "agency": "body", "office": "body", "hub": "body", "school": "body", "college": "body",
+    "mission": "operation", "force": "operation",
+}  # fmt: skip
+_CAPITALISED = r"(?:NATO[’']s\s+)?(?:[A-Z][\w’'-]*\s+(?:(?:of|for|and|on|in|the)\s+)*){0,7}"
+_NEW_PROGRAMME_RE = re.compile(
+    rf"\b(?P<name>{_CAPITALISED}(?P<head>{'|'.join(word.capitalize() for word in _HEAD_KINDS)})"
+    r"(?:\s+(?:for|in|on|of)\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)?)(?:\s+\((?P<acronym>[A-Z][A-Za-z]{1,9})\))?"
+    r"|\b(?P<operation>Operation\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)"
 )
 
 
@@ -276,11 +299,46 @@ class Extractor:
         return slugs
 
     def programmes_in(self, text):
-        slugs = [match.slug for match in self._find(self._programmes, text, "programmes")]
+        """Programmes, funds and bodies named in ``text``: known ones by name, alias or acronym, then new ones."""
+        found = self._find(self._programmes, text, "programmes")
+        slugs = [match.slug for match in found]
         for acronym, slug in self._acronyms.items():
             if re.search(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text) and slug not in slugs:
                 slugs.append(slug)
+        for values in self._new_programmes(text):
+            if values["slug"] not in slugs and not any(
+                words(values["name"]) in words(self.reference.get("programmes", slug)["name"]) for slug in slugs
+            ):
+                slugs.append(values["slug"])
         return list(dict.fromkeys(slugs))
+
+    def _new_programmes(self, text):
+        """Names of programmes the reference data lacks, added to it (not stored: the import proposes them)."""
+        known = {key for key, _ in self._programmes} | {words(a) for a in self._acronyms}
+        for match in _NEW_PROGRAMME_RE.finditer(text):
+            name = (match["name"] or match["operation"]).strip()
+            name = re.sub(r"^(?:(?:NATO[’']s|The|Its|Their|This|These|In|On|Under|Since|Through|With)\s+)+", "", name)
+            if name.startswith(self.partner["name"]):
+                continue  # the partner's own forces or bodies (“Japan Maritime Self-Defense Force”)
+            following = re.match(r"\s+([A-Z][a-z]+)\b", text[match.end() :])
+            if following and not match["acronym"] and self._find(self._places, following[1], "places"):
+                name += f" {following[1]}"  # “NATO Mission Iraq”, “Allied Joint Force Command Naples”
+            key = words(name)
+            if key in known or len(name.split()) < 2 or (match["acronym"] and words(match["acronym"]) in known):
+                continue
+            head = (match["head"] or "mission").lower()
+            values = {"slug": slugify(normalise_quote(name))[:100], "name": name, "kind": _HEAD_KINDS[head]}
+            if match["operation"]:
+                values["kind"] = "operation"
+            if match["acronym"]:
+                values["acronym"] = match["acronym"]
+                self._acronyms[match["acronym"]] = values["slug"]
+            if self.reference.get("programmes", values["slug"]) is None:
+                self.reference.add("programmes", values)
+            self._programmes.append((key, values["slug"]))
+            self._programmes.sort(key=lambda item: -len(item[0]))
+            known.add(key)
+            yield self.reference.get("programmes", values["slug"])
 
     def areas_in(self, text):
         return list(dict.fromkeys(match.slug for match in self._find(self._areas, text, "areas")))
@@ -312,6 +370,9 @@ class Extractor:
         """The facts one sentence gives, or ``[]``."""
         strong = bool(self.programmes_in(sentence)) or find_amount(sentence)[0] is not None
         if (_INTENT_RE.search(sentence) or _GENERAL_RE.search(sentence)) and not strong:
+            return []
+        described = _DESCRIPTION_RE.match(sentence)
+        if described and self.programmes_in(described["subject"]) and self.partner["name"] not in sentence:
             return []
         items = self._items(sentence)
         facts = []

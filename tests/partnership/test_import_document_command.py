@@ -13,7 +13,9 @@ SEED = FIXTURES_DIR / "sources" / "relations-with-japan.txt"
 
 
 def site_without_partners():
-    run_load_fixtures(*[FIXTURES_DIR / name for name in ("site.yaml", "organisation.yaml") if (FIXTURES_DIR / name).exists()])
+    run_load_fixtures(
+        *[FIXTURES_DIR / name for name in ("site.yaml", "organisation.yaml") if (FIXTURES_DIR / name).exists()]
+    )
 
 
 def run(*args):
@@ -55,7 +57,9 @@ def test_a_bad_document_among_good_ones_is_refused_alone(tmp_path):
     binary = tmp_path / "photo.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     with pytest.raises(CommandError, match="2 of 3 document\\(s\\) not imported"):
-        call_command("import_document", str(bad), str(SEED), str(binary), stdout=io.StringIO(), stderr=(err := io.StringIO()))
+        call_command(
+            "import_document", str(bad), str(SEED), str(binary), stdout=io.StringIO(), stderr=(err := io.StringIO())
+        )
     assert "“Atlantis” is not one of" in err.getvalue()
     assert "is a binary file, not text" in err.getvalue()
     assert CooperationEntry.objects.count() == 24  # Japan's, and only them

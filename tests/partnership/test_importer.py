@@ -26,7 +26,7 @@ def site_without_partners():
 def docx(lines):
     """A minimal Word document, one paragraph per line (as a person pasting the text into Word makes)."""
     body = "".join(
-        f"<w:p><w:r><w:t xml:space=\"preserve\">{line.replace('&', '&amp;').replace('<', '&lt;')}</w:t></w:r></w:p>"
+        f'<w:p><w:r><w:t xml:space="preserve">{line.replace("&", "&amp;").replace("<", "&lt;")}</w:t></w:r></w:p>'
         for line in lines
     )
     buffer = io.BytesIO()
@@ -110,14 +110,26 @@ BAD_DOCUMENTS = {
     "only whitespace": (b"  \n\t\n ", "x.txt", "is empty"),
     "binary (an image)": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "photo.txt", "binary file"),
     "a Word file named .txt": (docx(["Relations with Japan"]), "x.txt", "binary file"),
-    "not UTF-8 (cp1252)": ("Relations with Japan\n • Last updated: 1 Jan. 2020\nCôte d’Ivoire".encode("cp1252"), "x.txt", "not UTF-8"),
+    "not UTF-8 (cp1252)": (
+        "Relations with Japan\n • Last updated: 1 Jan. 2020\nCôte d’Ivoire".encode("cp1252"),
+        "x.txt",
+        "not UTF-8",
+    ),
     "a PDF": (b"%PDF-1.7", "relations.pdf", "expected a .txt, .html or .docx file"),
     "no file extension": (SEED, "relations", "expected a .txt, .html or .docx file"),
     "too large": (b"a" * (MAX_DOCUMENT_BYTES + 1), "big.txt", "at most 5 MB"),
-    "not the family's title": (b"An essay on cooperation\n\nCooperation is good.", "x.txt", "does not start with a title"),
+    "not the family's title": (
+        b"An essay on cooperation\n\nCooperation is good.",
+        "x.txt",
+        "does not start with a title",
+    ),
     "no Last updated line": (b"Relations with Japan\n\nNATO and Japan cooperate.", "x.txt", "no “Last updated"),
     "an impossible date": (SEED.replace(b"12 Sep. 2018", b"31 Feb. 2018"), "x.txt", "is not a real date"),
-    "a title and nothing else": ("Relations with Japan\n  • Last updated: 12 Sep. 2018 12:49\nLead only.".encode(), "x.txt", "no highlights or sections"),
+    "a title and nothing else": (
+        "Relations with Japan\n  • Last updated: 12 Sep. 2018 12:49\nLead only.".encode(),
+        "x.txt",
+        "no highlights or sections",
+    ),
     "a control character": (SEED.replace(b"Japan is particularly", b"Japan\x1b is particularly"), "x.txt", "ESCAPE"),
     "too many sentences": (SEED + ("\n  • Japan signed it in 2014. " * 1001).encode(), "x.txt", "at most 1,000"),
     "UTF-16 that is not": (b"\xff\xfe\x00\xd8", "x.txt", "says it is UTF-16"),
@@ -134,7 +146,11 @@ def test_a_bad_document_is_refused_saying_what_was_expected(data, filename, mess
 
 def test_utf16_text_and_an_html_page_without_a_heading_are_read():
     assert read_document(SOURCE_TEXT.encode("utf-16"), "japan.txt").partner_name == "Japan"
-    page = seed_as_html().replace("<h1>Relations with Japan</h1>", "").replace("<head>", "<head><title>Relations with Japan</title>")
+    page = (
+        seed_as_html()
+        .replace("<h1>Relations with Japan</h1>", "")
+        .replace("<head>", "<head><title>Relations with Japan</title>")
+    )
     assert len(read_document(page.encode(), "japan.html").sentences()) == 21
 
 
@@ -157,7 +173,9 @@ def test_the_seed_imported_into_an_empty_site_matches_the_hand_made_fixture():
     result = score(proposed_facts(proposal), expected_facts(FIXTURES_DIR / "japan.yaml"))
     assert result.expected == 24
     assert result.matched >= 22, result.misses
-    assert result.quoted == result.proposed, result.extras  # every proposal quotes a sentence the fixture has a fact for
+    assert result.quoted == result.proposed, (
+        result.extras
+    )  # every proposal quotes a sentence the fixture has a fact for
 
 
 @pytest.mark.django_db
@@ -166,7 +184,9 @@ def test_the_evaluation_documents_are_read_as_their_expected_facts_say(name):
     """Documents written with their expected facts before the importer read them (tests/partnership/import_documents)."""
     site_without_partners()
     document = read_document((DOCUMENTS / f"relations-with-{name}.txt").read_bytes(), f"{name}.txt")
-    result = score(proposed_facts(propose(document)), expected_facts(DOCUMENTS / f"relations-with-{name}.expected.yaml"))
+    result = score(
+        proposed_facts(propose(document)), expected_facts(DOCUMENTS / f"relations-with-{name}.expected.yaml")
+    )
     assert result.recall >= 0.9, result.misses
     assert result.precision >= 0.9, result.extras
 
@@ -193,7 +213,18 @@ def test_an_import_creates_a_draft_page_and_draft_entries_and_publishes_nothing(
     page = document_import.page.specific
     assert page.slug == "japan" and not page.live and page.get_parent().slug == "partners"
     blocks = [block.block_type for block in page.get_latest_revision_as_object().body]
-    assert blocks == ["heading", "paragraph", "heading", "entries", "heading", "entries", "heading", "entries", "heading", "timeline"]
+    assert blocks == [
+        "heading",
+        "paragraph",
+        "heading",
+        "entries",
+        "heading",
+        "entries",
+        "heading",
+        "entries",
+        "heading",
+        "timeline",
+    ]
     assert document_import.proposals.count() == 24
     assert set(document_import.proposals.values_list("status", flat=True)) == {ProposedEntry.Status.PROPOSED}
     assert document_import.source.text == SOURCE_TEXT.strip()
