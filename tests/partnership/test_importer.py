@@ -6,12 +6,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from django.core.exceptions import ValidationError
 from wagtail.models import Page
 
 from partnership.importer import DocumentError, fixture_yaml, parse_document, propose, read_document, save_proposal
 from partnership.importer.documents import MAX_DOCUMENT_BYTES
 from partnership.importer.evaluation import expected_facts, proposed_facts, score
-from partnership.models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument
+from partnership.models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
 from tests.conftest import FIXTURES_DIR, SOURCE_TEXT, database_snapshot, run_load_fixtures
 
 DOCUMENTS = Path(__file__).parent / "import_documents"
@@ -330,3 +332,54 @@ def test_an_import_that_fails_part_way_leaves_the_database_as_it_was(monkeypatch
         save_proposal(proposal)
     assert database_snapshot() == before
     assert not SourceDocument.objects.exists() and not DocumentImport.objects.exists()
+
+
+# --- From proposal to publication ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_accepting_submits_for_moderation_and_rejecting_deletes_the_draft(django_user_model):
+    site_without_partners()
+    editor = django_user_model.objects.create_superuser("importer", password="x")
+    document_import = save_proposal(propose(read_document(SEED, "relations-with-japan.txt")), user=editor)
+    first, second = document_import.proposals.all()[:2]
+    first.accept(editor)
+    first.refresh_from_db()
+    assert first.status == ProposedEntry.Status.ACCEPTED and first.decided_by == editor
+    assert first.entry.workflow_in_progress and not first.entry.live
+    with pytest.raises(ValidationError, match="already accepted"):
+        first.accept(editor)
+    entry_pk = second.entry.pk
+    second.reject(editor)
+    assert not CooperationEntry.objects.filter(pk=entry_pk).exists()
+    second.refresh_from_db()
+    assert second.status == ProposedEntry.Status.REJECTED and second.entry is None and second.title
+    with pytest.raises(ValidationError, match="already rejected"):
+        second.reject(editor)
+
+
+@pytest.mark.django_db
+def test_the_imported_page_once_published_reads_as_the_document(client):
+    """Published, the page shows every heading and sentence of the document, in its order, as the Japan page does."""
+    site_without_partners()
+    document = read_document(SEED, "relations-with-japan.txt")
+    document_import = save_proposal(propose(document))
+    for entry in CooperationEntry.objects.all():
+        entry.save_revision().publish()
+    document_import.page.specific.get_latest_revision().publish()
+
+    response = client.get("/partners/japan/")
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    main = " ".join(soup.find("main").get_text(" ").split())
+    assert document.lead in main and document.caption in main
+    position = 0
+    for sentence, _ in document.sentences():
+        found = normalise_quote(main).find(normalise_quote(sentence), position)
+        assert found != -1, f"not on the page, or out of order: {sentence}"
+        position = found
+    for heading in (b.text for b in document.blocks if b.kind == "heading"):
+        assert heading in main
+    timeline = soup.find("ol", class_="timeline")
+    assert timeline["aria-label"] == "Milestones in relations with Japan"
+    assert len(timeline.find_all("li")) == 3  # the initial contacts, the declaration, the Tokyo Conference
