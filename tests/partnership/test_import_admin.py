@@ -119,13 +119,15 @@ def test_a_newer_version_proposes_what_changed(moderator):
     response = moderator.post(reverse(IMPORT), {"file": upload("relations-with-japan.txt", newer.encode())})
     assert response.status_code == 302, text(response)[:2000]
     document_import = DocumentImport.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[-1]))
-    assert document_import.changes == [{"status": "added", "old": "", "new": added}] or any(
-        change["new"] == added for change in document_import.changes
-    )
-    page = text(moderator.get(response["Location"]))
-    assert "What changed since the version of 12 September 2018" in page
-    assert f"Added: {added}" in page
-    assert "Unchanged: its facts came with the earlier version" in page
+    assert document_import.changes == [{"status": "added", "old": "", "new": added}]
+    assert [proposal.quote for proposal in document_import.proposals.all()] == [added]
+    review = moderator.get(response["Location"])
+    assert "What changed since the version of 12 September 2018 Added: " + added in text(review)
+    document = BeautifulSoup(review.content, "html.parser").select_one(".import-review__document article")
+    sentence = document.find(string=re.compile("Japan opened a new mission")).find_parent(class_="import-sentence")
+    assert sentence.select_one("a.import-marker").get_text(" ", strip=True) == "Proposal 1"
+    unchanged = document.find(string=re.compile("signalled their commitment")).find_parent(class_="import-sentence")
+    assert unchanged.select_one(".import-none").get_text() == "Unchanged"
 
 
 # --- Refusals: the form again, HTTP 400, nothing created ----------------------------------------------
