@@ -386,21 +386,27 @@ class AcceptAllView(DecisionView):
     permission_required = "change"
 
     def post(self, request, *args, **kwargs):
-        remaining = self.document_import.proposals.filter(status=ProposedEntry.Status.PROPOSED).select_related("entry")
-        accepted = 0
+        remaining = self.document_import.proposals.filter(
+            status=ProposedEntry.Status.PROPOSED, entry__isnull=False
+        ).select_related("entry")
+        accepted, errors = 0, {}
         for proposal in remaining:
-            error = self.decide(proposal, lambda p: p.accept(request.user))
-            if error:
-                messages.error(request, error)
+            if error := self.decide(proposal, lambda p: p.accept(request.user)):
+                errors[error] = None  # each message once (a missing workflow refuses them all alike)
             else:
                 accepted += 1
-        messages.success(
-            request,
-            ngettext(
-                "Submitted %(count)d entry for moderation.", "Submitted %(count)d entries for moderation.", accepted
+        for error in errors:
+            messages.error(request, error)
+        if accepted:
+            messages.success(
+                request,
+                ngettext(
+                    "Submitted %(count)d entry for moderation.", "Submitted %(count)d entries for moderation.", accepted
+                )
+                % {"count": accepted},
             )
-            % {"count": accepted},
-        )
+        elif not errors:
+            messages.info(request, "Nothing is left to accept.")
         return self.back()
 
 

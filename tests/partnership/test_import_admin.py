@@ -276,6 +276,22 @@ def test_accept_all_remaining(moderator, australia):
     assert "Accept all remaining" not in text(response)
 
 
+def test_without_a_moderation_workflow_accepting_says_so(moderator, australia):
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import WorkflowContentType
+
+    document_import, _ = import_australia(moderator)
+    WorkflowContentType.objects.filter(content_type=ContentType.objects.get_for_model(CooperationEntry)).delete()
+    proposal = document_import.proposals.first()
+    message = "No moderation workflow is set for cooperation entries"
+    response = moderator.post(decision_url("accept", proposal), follow=True)
+    assert response.status_code == 200 and message in text(response)
+    response = moderator.post(reverse("partnership_imports:accept_all", args=[document_import.pk]), follow=True)
+    assert response.status_code == 200 and text(response).count(message) == 1
+    assert "Submitted" not in text(response)
+    assert set(document_import.proposals.values_list("status", flat=True)) == {ProposedEntry.Status.PROPOSED}
+
+
 def test_decisions_are_posts_on_this_imports_proposals(moderator, australia):
     document_import, _ = import_australia(moderator)
     proposal = document_import.proposals.first()
