@@ -18,6 +18,7 @@ from wagtail.snippets.widgets import AdminSnippetChooser
 
 from . import admin_forms, admin_views
 from .admin_filters import EntryAdminFilterSet
+from .import_views import DocumentImportViewSet
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 from .serializers import INSPECT_FIELDS, INSPECT_LABELS
 
@@ -209,6 +210,7 @@ class PartnershipViewSetGroup(SnippetViewSetGroup):
     menu_order = 200
     items = (
         CooperationEntryViewSet,
+        DocumentImportViewSet,  # not a snippet: importing partner documents and reviewing what they proposed
         PartnerViewSet,
         FrameworkViewSet,
         AreaViewSet,

@@ -24,10 +24,10 @@ from wagtail.images.models import Image
 from wagtail.models import Page, WorkflowState
 
 from cms.models import HomePage, PartnerPage
-from partnership.models import CooperationEntry
+from partnership.models import CooperationEntry, DocumentImport, Partner, SourceDocument
 from tests.test_editors import entry_form, page_form
 
-from .conftest import PROJECT_DIR
+from .conftest import PROJECT_DIR, SOURCE_TEXT
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,9 @@ def things(people):
         "document": Document.objects.create(title="A document", file=ContentFile(b"Some text.", name="a.txt")),
         "user": people["editor"],
         "group": Group.objects.get(name="Editors"),
+        "import": DocumentImport.objects.create(
+            source=SourceDocument.objects.get(title="Relations with Japan"), partner=Partner.objects.get(slug="japan")
+        ),
     }
 
 
@@ -125,6 +128,9 @@ ADMIN_URLS = {
     "entry unpublish": entry_url("unpublish"),
     "entry delete": entry_url("delete"),
     "partner listing": lambda t: reverse("wagtailsnippets_partnership_partner:list"),
+    "document imports": lambda t: reverse("partnership_imports:index"),
+    "document import form": lambda t: reverse("partnership_imports:add"),
+    "document import review": lambda t: reverse("partnership_imports:review", args=[t["import"].pk]),
     "partner add": lambda t: reverse("wagtailsnippets_partnership_partner:add"),
     "images": lambda t: reverse("wagtailimages:index"),
     "image add": lambda t: reverse("wagtailimages:add"),
@@ -178,6 +184,10 @@ ADMIN_MATRIX = {
     "entry unpublish": (DENIED, OK, OK),
     "entry delete": (DENIED, OK, OK),
     "partner listing": (OK, OK, OK),
+    # Importing proposes draft entries: whoever may add entries (partnership/import_views.py).
+    "document imports": (OK, OK, OK),
+    "document import form": (OK, OK, OK),
+    "document import review": (OK, OK, OK),
     "partner add": (DENIED, OK, OK),
     "images": (OK, OK, OK),
     "image add": (OK, OK, OK),
@@ -356,8 +366,26 @@ def do_group_grant(client, t):
     client.post(reverse("wagtailusers_groups:edit", args=[group.pk]), data)
 
 
+def do_document_import(client, t):
+    """Paste a newer version of Japan's page (later “Last updated”, one sentence added)."""
+    newer = SOURCE_TEXT.replace("12 Sep. 2018 12:49", "3 Mar. 2020 10:00").replace(
+        "with which NATO is developing relations.",
+        "with which NATO is developing relations. In 2019, Japan opened a new mission to NATO in Brussels.",
+    )
+    client.post(reverse("partnership_imports:add"), {"text": newer})
+
+
+def document_imported_as_drafts(t):
+    document_import = DocumentImport.objects.exclude(pk=t["import"].pk).first()
+    if document_import is None:
+        return False
+    assert not CooperationEntry.objects.filter(proposal__document_import=document_import, live=True).exists()
+    return True
+
+
 ACTIONS = {
     # name: (least privileged role allowed, do it, did it happen?)
+    "document: import as drafts": ("editor", do_document_import, document_imported_as_drafts),
     "entry: create a draft": ("editor", do_entry_create, entry_created_as_draft),
     "entry: save a draft": ("editor", do_entry_edit, entry_draft_saved),
     "entry: submit for moderation": ("editor", do_entry_submit, entry_in_moderation),
