@@ -266,7 +266,15 @@ class ReviewView(ReviewMixin, WagtailAdminTemplateMixin, TemplateView):
             cards=cards,
             counts=counts,
             remaining=sum(card["open"] for card in cards),
-            changes=document_import.changes,
+            changes=[
+                {
+                    **change,
+                    "entries": [
+                        (title, reverse(entry_edit, args=[quote(pk)])) for pk, title in change.get("entries", [])
+                    ],
+                }
+                for change in document_import.changes
+            ],
             previous_source=previous_version(document_import.source),
             page=page.specific if page is not None else None,
             page_edit_url=AdminURLFinder(user).get_edit_url(page) if page is not None else None,

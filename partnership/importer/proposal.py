@@ -78,6 +78,7 @@ def propose(document, reference=None, filename=""):
     builder = _Builder(document, reference, partner, previous_source)
     facts = builder.facts()
     changes, fresh = _changes(previous_source, document) if previous_source else ([], None)
+    _note_entries_of_old_sentences(changes, partner["slug"])
     unchanged = 0
     if fresh is not None:
         known = _known_facts(partner["slug"])
@@ -145,14 +146,43 @@ def _changes(previous_source, document):
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        olds, news = old[a1:a2], new[b1:b2]
         fresh.update(range(b1, b2))
-        for position in range(max(len(olds), len(news))):
-            before = olds[position] if position < len(olds) else ""
-            after = news[position] if position < len(news) else ""
-            status = "changed" if before and after else "added" if after else "removed"
-            changes.append({"status": status, "old": before, "new": after})
+        changes.extend(_pair(old[a1:a2], new[b1:b2]))
     return changes, fresh
+
+
+def _note_entries_of_old_sentences(changes, partner_slug):
+    """Give each removed or changed sentence the partner's entries quoting it (``"entries": [[pk, title]]``):
+    an editor decides whether to retire or update them; the import changes none."""
+    wanted = [change for change in changes if change["old"]]
+    if not wanted:
+        return
+    entries = list(
+        CooperationEntry.objects.filter(partner__slug=partner_slug).values_list("pk", "title", "source_quote")
+    )
+    for change in wanted:
+        old = normalise_quote(change["old"])
+        change["entries"] = [[pk, title] for pk, title, quote in entries if old in normalise_quote(quote)]
+
+
+def _pair(olds, news):
+    """The changes of one differing stretch: each new sentence paired with the old one it rewrites, if any.
+
+    A new sentence at least 60 % like an old one (difflib's ratio) is that one changed; the others
+    were added, and the old sentences left unpaired were removed. In the new document's order.
+    """
+    changes, unpaired = [], list(olds)
+    for sentence in news:
+        ratios = [
+            difflib.SequenceMatcher(a=normalise_quote(old), b=normalise_quote(sentence)).ratio() for old in unpaired
+        ]
+        best = max(range(len(ratios)), key=ratios.__getitem__, default=None)
+        if best is not None and ratios[best] >= 0.6:
+            changes.append({"status": "changed", "old": unpaired.pop(best), "new": sentence})
+        else:
+            changes.append({"status": "added", "old": "", "new": sentence})
+    changes.extend({"status": "removed", "old": sentence, "new": ""} for sentence in unpaired)
+    return changes
 
 
 class _Builder:
