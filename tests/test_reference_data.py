@@ -115,12 +115,13 @@ def public_text(client, url):
     ["/", "/partners/", "/cooperation/", "/search/?q=austria", "/search/?q=korea", "/sitemap.xml"],
 )
 def test_partners_without_pages_or_entries_are_not_shown(client, loaded, url):
-    soup = BeautifulSoup(public_text(client, url), "html.parser")
+    text = public_text(client, url)
     if url.startswith("/search/"):
+        soup = BeautifulSoup(text, "html.parser")
         assert "0 results" in soup.select_one(".results__title").get_text()
         for echo in soup.select("title, input[name=q], .results__title"):  # the words searched for
             echo.decompose()
-    text = str(soup)
+        text = str(soup)
     for slug, name in WITHOUT_PAGES.items():
         assert name not in text and f"/{slug}" not in text and f'value="{slug}"' not in text, (url, slug)
     for framework in ("Mediterranean Dialogue", "Istanbul Cooperation Initiative", "Euro-Atlantic Partnership"):
