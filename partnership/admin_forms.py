@@ -313,6 +313,7 @@ PROGRAMME_PANELS = [
     NewRecordTitlePanel("name", placeholder=False),
     slug_panel(),
     FieldPanel("acronym"),
+    FieldPanel("aliases"),
     FieldPanel("kind"),
     FieldPanel("parent"),
     FieldPanel("description"),

@@ -12,7 +12,7 @@ from operator import and_
 
 import django_filters
 from django import forms
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models import BooleanField, CharField, Count, Exists, F, OuterRef, Q, Value
 
 from .models import Area, CooperationEntry, Partner, Place, Programme
 
@@ -125,9 +125,10 @@ class CooperationEntryFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.options = self.facet_options()
+        # ``choices``: every value a filter accepts; ``options``: those listed to readers (with counts).
+        self.choices, self.options = self.facet_options()
         for name in self.FACET_RECORDS:
-            self.filters[name].extra["choices"] = self.options[name]
+            self.filters[name].extra["choices"] = self.choices[name]
         for name in ("year_from", "year_to"):
             self.filters[name].field.widget.attrs.update(inputmode="numeric", min=MIN_YEAR, max=MAX_YEAR)
         self.form.fields["q"].widget = forms.TextInput(
@@ -215,24 +216,43 @@ class CooperationEntryFilter(django_filters.FilterSet):
     # only once a published entry names it (a Moderator approved that entry).
     PUBLISHED_THROUGH = {"programme": "programmes", "beneficiary": "beneficiaries"}
 
+    # The organisation's reference data holds every partner country, most without a page or an entry
+    # yet: a partner is listed to readers only once a published entry names it (else it would be an
+    # option counting 0 whatever the filters). Any partner's slug is still a valid filter: it gives no
+    # entries (the API and the exports an empty list, not a 400), and a chosen one stays listed.
+    LISTED_THROUGH = {"partner": "partner"}
+
     def facet_records(self, facet, model):
         if facet not in self.PUBLISHED_THROUGH:
             return model.objects.all()
         named = CooperationEntry.objects.filter(live=True, **{self.PUBLISHED_THROUGH[facet]: OuterRef("pk")})
         return model.objects.filter(Exists(named))
 
+    def listed(self, facet):
+        """Whether each record of ``facet`` is listed to readers: an expression to annotate its rows with."""
+        if facet not in self.LISTED_THROUGH:
+            return Value(True, output_field=BooleanField())
+        return Exists(CooperationEntry.objects.filter(live=True, **{self.LISTED_THROUGH[facet]: OuterRef("pk")}))
+
     def facet_options(self):
-        """Every option of each facet, in the order readers expect, in one query (a UNION ALL)."""
+        """Each facet's choices (every value its filter accepts) and options (those listed to readers,
+        and any chosen), each a list of ``(slug, name)`` in the order readers expect; one query (a UNION ALL)."""
         per_model = [
             self.facet_records(facet, model)
             .order_by()
             .values(facet_name=Value(facet, output_field=CharField()), value=F("slug"), label=F("name"))
-            .annotate(sort_key=F(ordering))
+            .annotate(sort_key=F(ordering), listed=self.listed(facet))
             for facet, (model, ordering) in self.FACET_RECORDS.items()
         ]
+        choices = {facet: [] for facet in self.FACETS}
         options = {facet: [] for facet in self.FACETS}
+        getlist = getattr(self.data, "getlist", None)  # a QueryDict; a plain dict chooses nothing here
+        chosen = {facet: set(getlist(facet)) if getlist else set() for facet in self.FACETS}
         rows = sorted(per_model[0].union(*per_model[1:], all=True), key=lambda r: (r["sort_key"], r["label"]))
         for row in rows:
-            options[row["facet_name"]].append((row["value"], row["label"]))
-        options["kind"] = list(CooperationEntry.Kind.choices)
-        return options
+            facet, option = row["facet_name"], (row["value"], row["label"])
+            choices[facet].append(option)
+            if row["listed"] or str(row["value"]) in chosen[facet]:
+                options[facet].append(option)
+        choices["kind"] = options["kind"] = list(CooperationEntry.Kind.choices)
+        return choices, options

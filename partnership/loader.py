@@ -6,7 +6,7 @@ A fixture file (YAML or JSON) is a mapping of sections to lists of records:
     frameworks:  partnership frameworks
     areas:       cooperation areas and themes
     places:      countries, regions, seas
-    programmes:  programmes, funds, bodies, operations
+    programmes:  programmes, funds, bodies, operations (``aliases``: other names, a list)
     partners:    partner countries
     entries:     cooperation entries
 
@@ -130,6 +130,28 @@ class Text(Field):
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise FieldProblem(f"must be text, not {type(value).__name__}")
         return str(value).strip()
+
+
+class Lines(Field):
+    """A list of strings (or one string), stored one per line: a programme's aliases.
+
+    A field added after fixtures were first loaded: left out of the checksum while empty, so that a
+    row loaded before it existed is still recognised as unchanged rather than as an editor's change.
+    """
+
+    added_later = True
+
+    def clean(self, value, loader, record):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(line, str) for line in value):
+            raise FieldProblem("must be a list of names (or one name)")
+        lines = [" ".join(line.split()) for line in value]
+        if any("\n" in line for line in value) or not all(lines):
+            raise FieldProblem("each name must be one non-empty line")
+        if len({line.casefold() for line in lines}) != len(lines):
+            raise FieldProblem("names the same alias twice")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -337,6 +359,7 @@ SECTIONS = (
             Text("name", required=True),
             Choice("kind", choices=Programme.Kind, required=True),
             Text("acronym"),
+            Lines("aliases"),
             Ref("parent", section="programmes"),
             Text("description"),
             *PROVENANCE,
@@ -879,7 +902,10 @@ def checksum(section, instance, relations):
     values = {}
     for field_ in section.scalar_fields:
         for attr in field_.attrs():
-            values[attr] = canonical_value(getattr(instance, attr, None))
+            value = canonical_value(getattr(instance, attr, None))
+            if value in ("", None) and getattr(field_, "added_later", False):
+                continue  # as the checksum was before the field existed
+            values[attr] = value
     for name, related in relations.items():
         values[name] = sorted(obj.slug for obj in related)
     encoded = json.dumps(values, sort_keys=True, ensure_ascii=False)

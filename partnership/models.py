@@ -280,17 +280,50 @@ class Programme(Translatable, Provenance):
         help_text="The programme this one belongs to (the Interoperability Platform belongs to the Partnership Interoperability Initiative).",
     )
     description = models.TextField(validators=[validate_text], blank=True)
+    aliases = models.TextField(
+        validators=[validate_text],
+        blank=True,
+        help_text=(
+            "Other names and spellings documents use for it, one per line "
+            "(“PfP programme”, “Allied Maritime Command”). The name and acronym need not be repeated."
+        ),
+    )
 
     search_fields = [
         *Translatable.search_fields,
         index.SearchField("acronym"),
         index.AutocompleteField("acronym"),
+        index.SearchField("aliases"),
+        index.AutocompleteField("aliases"),
     ]
 
     class Meta(Translatable.Meta):
         verbose_name = "programme, fund or body"
         verbose_name_plural = "programmes, funds and bodies"
         constraints = [unique_slug_per_locale("programme")]
+
+    @property
+    def alias_list(self):
+        """The aliases as a list of strings, one per non-blank line, stripped, in the order written
+        (a repeated alias, whatever its case and spacing, is kept once): ``["PfP", "PfP programme"]``."""
+        aliases, seen = [], set()
+        for line in self.aliases.splitlines():
+            alias = normalise_space(line)
+            if alias and alias.casefold() not in seen:
+                seen.add(alias.casefold())
+                aliases.append(alias)
+        return aliases
+
+    @property
+    def names(self):
+        """Every name a document may use for it: the name, the acronym (if any) and the aliases, each once."""
+        names, seen = [], set()
+        for name in (self.name, self.acronym, *self.alias_list):
+            name = normalise_space(name or "")
+            if name and name.casefold() not in seen:
+                seen.add(name.casefold())
+                names.append(name)
+        return names
 
     def clean(self):
         super().clean()

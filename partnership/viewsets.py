@@ -183,9 +183,9 @@ class ProgrammeViewSet(SnippetViewSet):
     menu_label = "Programmes, funds and bodies"
     list_display = ["name", "acronym", "kind", "parent"]
     list_filter = ["kind"]
-    # Searched by the model's index fields (name and acronym); see PartnerViewSet.
+    # Searched by the model's index fields (name, acronym and aliases); see PartnerViewSet.
     inspect_view_enabled = True
-    list_export = ["name", "slug", "acronym", "kind", "parent"]
+    list_export = ["name", "slug", "acronym", "aliases", "kind", "parent"]
 
 
 class PlaceViewSet(SnippetViewSet):

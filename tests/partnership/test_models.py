@@ -275,3 +275,19 @@ def test_entries_sort_and_filter_by_their_real_dates(loaded):
     assert in_1992 == {"japan-initial-contacts", "japan-stabilising-the-balkans"}
     undated_excluded = CooperationEntry.objects.overlapping_years(1900, 2100).count()
     assert undated_excluded == 7
+
+
+def test_a_programmes_aliases_and_names_are_lists_without_blanks_or_repeats():
+    programme = Programme(
+        name="Partnership for Peace",
+        acronym="PfP",
+        aliases="Partnership for Peace programme\n\n  PfP   programme \r\npfp programme\nPFP\n",
+    )
+    assert programme.alias_list == ["Partnership for Peace programme", "PfP programme", "PFP"]
+    assert programme.names == [
+        "Partnership for Peace",
+        "PfP",
+        "Partnership for Peace programme",
+        "PfP programme",
+    ]  # PFP is PfP
+    assert Programme(name="X").alias_list == [] and Programme(name="X").names == ["X"]

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
-from partnership.models import CooperationEntry
+from partnership.models import CooperationEntry, Programme
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +145,11 @@ def test_the_programme_chooser_searches_by_name_and_acronym(loaded, admin_client
     by_name = admin_client.get(url, {"q": "Interoperab"}).content.decode()
     assert "Interoperability Platform" in by_name and "NATO Maritime Command" not in by_name
     assert "Search term" in admin_client.get("/admin/snippets/choose/partnership/partner/").content.decode()
+
+
+def test_a_programmes_aliases_are_edited_and_searched_in_the_admin(loaded, admin_client):
+    marcom = Programme.objects.get(slug="maritime-command")
+    response = admin_client.get(f"/admin/snippets/partnership/programme/edit/{marcom.pk}/")
+    assert re.search(r'<textarea name="aliases"[^>]*>[^<]*Allied Maritime Command', response.content.decode())
+    found = admin_client.get("/admin/snippets/partnership/programme/?q=Allied+Maritime+Command")
+    assert "NATO Maritime Command" in found.content.decode()
