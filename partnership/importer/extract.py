@@ -140,7 +140,10 @@ _KIND_RULES = (
         r"\b(?:joined|joins)(?!\s+(?:the\s+)?(?:\w+\s+){0,3}(?:operations?|missions?|forces?)\b)|\b(?:signed|signs|set up|inaugura\w+|opened|launched|established|endorsed"
         r"|agreed that|became|accredited|began|begun)\b",
     ),
-    ("exercise", r"\b(?:exercises?|trained with|trains with|training squadron|training with|drills?|manoeuvres)\b"),
+    (
+        "exercise",
+        r"\b(?:exercises?|trained with|trains with|training squadron|training with|training teams?|drills?|manoeuvres)\b",
+    ),
     (
         "operation",
         r"\b(?:operations?|missions?|isaf|kfor|sfor|trained|stabilis\w+|stabiliz\w+|peace-support|peacekeeping"

@@ -6,13 +6,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from wagtail.models import Page
 
 from partnership.importer import DocumentError, fixture_yaml, parse_document, propose, read_document, save_proposal
 from partnership.importer.documents import MAX_DOCUMENT_BYTES
-from partnership.importer.evaluation import expected_facts, proposed_facts, score
+from partnership.importer.evaluation import expected_facts, key, proposed_facts, score
 from partnership.models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
 from tests.conftest import FIXTURES_DIR, SOURCE_TEXT, database_snapshot, run_load_fixtures
 
@@ -383,3 +384,33 @@ def test_the_imported_page_once_published_reads_as_the_document(client):
     timeline = soup.find("ol", class_="timeline")
     assert timeline["aria-label"] == "Milestones in relations with Japan"
     assert len(timeline.find_all("li")) == 3  # the initial contacts, the declaration, the Tokyo Conference
+
+
+@pytest.mark.django_db
+def test_a_newer_version_of_an_evaluation_document_proposes_what_its_author_expected():
+    """relations-with-jordan-v2.txt and the changes its author wrote down before the importer read it."""
+    site_without_partners()
+    expected = yaml.safe_load(
+        (DOCUMENTS / "relations-with-jordan-v2.expected-changes.yaml").read_text(encoding="utf-8")
+    )
+    save_proposal(propose(read_document((DOCUMENTS / "relations-with-jordan.txt").read_bytes(), "jordan.txt")))
+    proposal = propose(read_document((DOCUMENTS / "relations-with-jordan-v2.txt").read_bytes(), "jordan-v2.txt"))
+    found = {
+        status: [c["new"] or c["old"] for c in proposal.changes if c["status"] == status]
+        for status in ("added", "removed")
+    }
+    assert found == {"added": expected["added"], "removed": expected["removed"]}
+    changed = [(c["old"], c["new"]) for c in proposal.changes if c["status"] == "changed"]
+    assert changed == [(change["old"], change["new"]) for change in expected["changed"]]
+    result = score(
+        proposed_facts(proposal),
+        [
+            key(**{k: f.get(k) for k in ("quote", "kind", "start", "end", "ongoing", "amount", "currency")})
+            for f in expected["new_facts"]
+        ],
+    )
+    assert (result.matched, result.proposed) == (2, 2), (result.misses, result.extras)
+    assert proposal.unchanged == expected["unchanged_facts"]
+    # The removed and the changed sentence's entries are named, for an editor to retire or update.
+    withdrawn = {title for change in proposal.changes for _, title in change.get("entries", [])}
+    assert len(withdrawn) == len(expected["withdrawn_facts"])
