@@ -103,6 +103,25 @@ def site_database(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def partnerless_site_database(tmp_path_factory):
+    """An SQLite file with the site's pages and the organisation's reference data, but no partner page or entry:
+    where a partner's document is imported."""
+    folder = tmp_path_factory.mktemp("browser-partnerless-database")
+    env = site_environment(folder)
+    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
+    fixtures = [str(PROJECT_DIR / "fixtures" / name) for name in ("site.yaml", "organisation.yaml")]
+    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0", *fixtures]):
+        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
+    return folder
+
+
+@pytest.fixture
+def partnerless_site(browser, tmp_path_factory, partnerless_site_database):
+    """A real server of its own with no partner page yet."""
+    yield from running_site(tmp_path_factory, partnerless_site_database)
+
+
+@pytest.fixture(scope="session")
 def site(browser, tmp_path_factory, site_database):
     """A real server for tests that only read: shared by the whole session."""
     yield from running_site(tmp_path_factory, site_database)

@@ -2,8 +2,6 @@
 proposals side by side on a wide screen, one above the other on a phone, no WCAG violation, and
 Reject's confirmation working without JavaScript."""
 
-import subprocess
-
 import pytest
 
 from ..partnership.test_import_admin import DOCUMENTS
@@ -11,14 +9,6 @@ from .conftest import AXE, WCAG_TAGS, axe_violations
 from .test_editors import log_in, make_user
 
 pytestmark = pytest.mark.browser
-
-ADD_AUSTRALIA = (
-    "from wagtail.models import Locale; from partnership.models import Framework, Partner;"
-    "framework, _ = Framework.objects.get_or_create(slug='partners-across-the-globe', locale=Locale.get_default(),"
-    " defaults={'name': 'Partners across the globe'});"
-    "Partner.objects.create(name='Australia', slug='australia', iso_code='AU', framework=framework,"
-    " locale=Locale.get_default())"
-)
 
 
 def content_violations(page):
@@ -44,7 +34,6 @@ def columns(page):
 
 def test_a_moderator_imports_and_reviews_a_document(fresh_site, new_context):
     site = fresh_site
-    subprocess.run([*site.manage, "shell", "-c", ADD_AUSTRALIA], env=site.env, check=True, capture_output=True)
     username, password = make_user(site, "mia-moderator", "Moderators")
     page = log_in(new_context, site, username, password)
 

@@ -1,7 +1,7 @@
 """Importing a partner document in the admin (Partnerships › Document imports) and reviewing its proposals.
 
-The standard test database holds Japan (``loaded``); these tests import the Australia evaluation
-document (tests/partnership/import_documents/), with Australia added as a partner first, and a newer
+The standard test database holds Japan and the organisation's other partners (``loaded``); these
+tests import the Australia evaluation document (tests/partnership/import_documents/), and a newer
 version of Japan's own page for the re-import path.
 """
 
@@ -17,7 +17,7 @@ from django.urls import reverse
 from wagtail.models import Locale, Page
 
 from partnership.importer.documents import MAX_DOCUMENT_BYTES
-from partnership.models import CooperationEntry, DocumentImport, Framework, Partner, ProposedEntry, SourceDocument
+from partnership.models import CooperationEntry, DocumentImport, Partner, ProposedEntry, SourceDocument
 from tests.conftest import SOURCE_TEXT
 
 pytestmark = pytest.mark.django_db
@@ -30,15 +30,10 @@ INDEX = "partnership_imports:index"
 
 @pytest.fixture
 def australia(loaded):
-    """Australia as a partner of the organisation (the fixtures hold only Japan)."""
-    framework = Framework.objects.get_or_create(
-        slug="partners-across-the-globe",
-        locale=Locale.get_default(),
-        defaults={"name": "Partners across the globe"},
-    )[0]
-    return Partner.objects.create(
-        name="Australia", slug="australia", iso_code="AU", framework=framework, locale=Locale.get_default()
-    )
+    """Australia, a partner of the organisation (fixtures/organisation.yaml) with no page or entries yet."""
+    partner = Partner.objects.get(slug="australia", locale=Locale.get_default())
+    assert not partner.entries.exists()
+    return partner
 
 
 @pytest.fixture
