@@ -626,7 +626,7 @@ class DocumentImport(models.Model):
         related_name="+",
         help_text="The partner page proposed (or, for a newer version, the page that already existed).",
     )
-    filename = models.CharField(max_length=255, blank=True)
+    filename = models.CharField(validators=[validate_text], max_length=255, blank=True)
     imported_at = models.DateTimeField(default=timezone.now)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -671,8 +671,8 @@ class ProposedEntry(models.Model):
     )
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=12, choices=CooperationEntry.Kind.choices)
-    title = models.CharField(max_length=255)
-    quote = models.TextField()
+    title = models.CharField(validators=[validate_text], max_length=255)
+    quote = models.TextField(validators=[validate_text])
     sentences = models.JSONField(default=list, help_text="Positions of the quoted sentences in the document.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     decided_at = models.DateTimeField(null=True, blank=True)

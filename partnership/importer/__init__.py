@@ -17,6 +17,7 @@ from wagtail import hooks
 
 from ..loader import FixtureError, FixtureLoader
 from ..models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument
+from ..text import FORBIDDEN
 from .documents import DocumentError, PartnerDocument, parse_document, read_document
 from .proposal import Proposal, propose
 
@@ -56,7 +57,7 @@ def save_proposal(proposal, user=None, filename=""):
             partner_id=_partner_id(proposal),
             previous=proposal.previous,
             page=page,
-            filename=filename[:255],
+            filename=FORBIDDEN.sub("", filename)[:255],  # a file's name is the uploader's to choose
             imported_by=user if user is not None and user.is_authenticated else None,
             changes=proposal.changes,
         )

@@ -207,6 +207,8 @@ def test_publish_clicked_while_a_new_entrys_first_autosave_is_on_its_way(fresh_s
     moderator.route(re.compile(r".*/cooperationentry/add/.*"), hold_the_first_autosave_answer)
     moderator.goto(f"{site.url}{ENTRIES}/add/")
     moderator.get_by_role("button", name="Choose partner").click()
+    # The organisation has dozens of partners: the chooser is searched, as a person would.
+    moderator.get_by_role("dialog").get_by_role("textbox", name="Search term").press_sequentially("Jap", delay=120)
     moderator.get_by_role("dialog").get_by_role("link", name="Japan").click()
     moderator.get_by_label("Kind").select_option(label="Milestone")
     moderator.get_by_label("Source", exact=True).select_option(label="Relations with Japan")

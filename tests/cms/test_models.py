@@ -85,7 +85,9 @@ def admin_client(client, django_user_model):
 
 
 def test_each_page_type_can_be_created_in_the_admin_with_its_blocks(admin_client, db):
-    run_load_fixtures("fixtures/reference.yaml", "fixtures/japan.yaml")  # records, no pages
+    run_load_fixtures(
+        "fixtures/organisation.yaml", "fixtures/reference.yaml", "fixtures/japan.yaml"
+    )  # records, no pages
     root = Page.get_first_root_node()
     Page.objects.filter(depth=2).delete()  # an empty tree, as on a new site
 

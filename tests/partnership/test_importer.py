@@ -414,3 +414,25 @@ def test_a_newer_version_of_an_evaluation_document_proposes_what_its_author_expe
     # The removed and the changed sentence's entries are named, for an editor to retire or update.
     withdrawn = {title for change in proposal.changes for _, title in change.get("entries", [])}
     assert len(withdrawn) == len(expected["withdrawn_facts"])
+
+
+@pytest.mark.django_db
+def test_a_programme_the_organisation_does_not_know_is_proposed_as_a_new_record():
+    site_without_partners()
+    text = SOURCE_TEXT.replace(
+        "Japan has designated a liaison officer to NATO’s Maritime Command.",
+        "Japan has designated a liaison officer to NATO’s Maritime Command. "
+        "In 2020, Japan contributed to the Pacific Resilience Trust Fund (PRTF).",
+    )
+    proposal = propose(parse_document(text))
+    new = {record["slug"]: record for record in proposal.fixture["programmes"]}
+    assert new["pacific-resilience-trust-fund"] == {
+        "slug": "pacific-resilience-trust-fund",
+        "name": "Pacific Resilience Trust Fund",
+        "kind": "fund",
+        "acronym": "PRTF",
+    }
+    entry = next(e for e in proposal.fixture["entries"] if "pacific-resilience-trust-fund" in e.get("programmes", []))
+    assert (entry["kind"], entry["start"], entry["title"]) == ("contribution", "2020", "Pacific Resilience Trust Fund")
+    # Known ones are referred to, never proposed again: the Maritime Command is the organisation's.
+    assert "maritime-command" not in new
