@@ -30,7 +30,9 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from .importer import DocumentError, FixtureError, parse_document, propose, read_document, save_proposal
 from .importer.documents import EXPECTED, FORMATS, MAX_DOCUMENT_BYTES
 from .loader import LoadFailed
-from .models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument
+from .models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
+
+MAX_PASTED_CHARACTERS = 500_000  # a family's document is 3,000 to 10,000; any character is at most 4 bytes
 
 PASTED = "the pasted text"
 ENTRY_PERMISSIONS = ModelPermissionPolicy(CooperationEntry)
@@ -52,9 +54,12 @@ class ImportForm(forms.Form):
     text = forms.CharField(
         required=False,
         strip=False,
-        max_length=MAX_DOCUMENT_BYTES,
+        # Below what one request's form fields may hold (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB, in UTF-8
+        # bytes): a longer paste would be refused before this form could say why. Larger: upload a file.
+        max_length=MAX_PASTED_CHARACTERS,
         label="Or paste the document's text",
         help_text=(
+            f"At most {MAX_PASTED_CHARACTERS:,} characters (upload a file for more). "
             "The whole page as plain text: the title “Relations with <partner>” on the first line, then "
             "“Last updated: 12 Sep. 2018 12:49”, the lead paragraph, the photo's caption, the highlights "
             "as bullets and the sections with their headings."
@@ -236,15 +241,29 @@ class ReviewView(ReviewMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         document_import = self.document_import
         proposals = list(
-            document_import.proposals.select_related("entry", "decided_by").prefetch_related(
-                "entry__places", "entry__programmes", "entry__areas"
-            )
+            document_import.proposals.select_related("entry", "decided_by")
+            .prefetch_related("entry__places", "entry__programmes", "entry__areas")
+            .annotate(revision_count=Count("entry__revisions"))
         )
+        newer = list(
+            DocumentImport.objects.filter(
+                partner_id=document_import.partner_id,
+                source__last_updated__gt=document_import.source.last_updated,
+            )
+            .select_related("source")
+            .order_by("source__last_updated")
+        )
+        changed_later = [
+            (later, [normalise_quote(change["old"]) for change in later.changes if change.get("old")])
+            for later in newer
+        ]
         user = self.request.user
         entry_edit = CooperationEntry.snippet_viewset.get_url_name("edit")
         cards = []
         for number, proposal in enumerate(proposals, start=1):
             entry = proposal.entry
+            quoted = normalise_quote(" ".join(proposal.quote.splitlines()))
+            superseded_by = next((later for later, olds in changed_later if any(old in quoted for old in olds)), None)
             cards.append(
                 {
                     "number": number,
@@ -254,6 +273,10 @@ class ReviewView(ReviewMixin, WagtailAdminTemplateMixin, TemplateView):
                     "accept_url": reverse(self.accept_url_name, args=[document_import.pk, proposal.pk]),
                     "reject_url": reverse(self.reject_url_name, args=[document_import.pk, proposal.pk]),
                     "open": proposal.status == ProposedEntry.Status.PROPOSED and entry is not None,
+                    # Saved by someone since the import: rejecting would delete their work (the model refuses it).
+                    "edited": proposal.revision_count > 1,
+                    "superseded_by": superseded_by,
+                    "superseded_url": reverse(self.review_url_name, args=[superseded_by.pk]) if superseded_by else "",
                 }
             )
         counts = dict.fromkeys(ProposedEntry.Status.values, 0)
@@ -266,6 +289,8 @@ class ReviewView(ReviewMixin, WagtailAdminTemplateMixin, TemplateView):
             cards=cards,
             counts=counts,
             remaining=sum(card["open"] for card in cards),
+            newer_import=newer[-1] if newer else None,
+            newer_url=reverse(self.review_url_name, args=[newer[-1].pk]) if newer else "",
             changes=[
                 {
                     **change,

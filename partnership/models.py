@@ -689,8 +689,14 @@ class ProposedEntry(models.Model):
         return self.title
 
     def accept(self, user):
-        """Submit the draft entry to its moderation workflow; raises ``ValidationError`` if it cannot be."""
+        """Submit the draft entry to its moderation workflow; raises ``ValidationError`` if it cannot be
+        (decided already, deleted, published, no workflow, or its sentence changed in a newer version)."""
         entry = self._draft_entry()
+        if newer := self.superseded_by:
+            raise ValidationError(
+                f"The sentence of “{entry.title}” changed in the version last updated "
+                f"{newer.source.last_updated:%d %b %Y}: review that import instead, or edit the entry."
+            )
         workflow = entry.get_workflow()
         if workflow is None:
             raise ValidationError(
@@ -704,9 +710,33 @@ class ProposedEntry(models.Model):
         workflow.start(entry, user)
         self._decide(self.Status.ACCEPTED, user)
 
+    @property
+    def edited(self):
+        """Whether someone has saved the draft since the import made it (the import saved one revision)."""
+        return self.entry is not None and self.entry.revisions.count() > 1
+
+    @property
+    def superseded_by(self):
+        """The newer import whose document changed or removed this proposal's sentence, or None."""
+        quote = normalise_quote(" ".join(self.quote.splitlines()))
+        newer = DocumentImport.objects.filter(
+            partner_id=self.document_import.partner_id,
+            source__last_updated__gt=self.document_import.source.last_updated,
+        ).order_by("source__last_updated")
+        for document_import in newer:
+            if any(change["old"] and normalise_quote(change["old"]) in quote for change in document_import.changes):
+                return document_import
+        return None
+
     def reject(self, user):
-        """Delete the draft entry and remember the rejection; raises ``ValidationError`` if it is published."""
+        """Delete the draft entry and remember the rejection; raises ``ValidationError`` if it is published
+        or if someone has edited it since the import (their work would go with it)."""
         entry = self._draft_entry()
+        if self.edited:
+            raise ValidationError(
+                f"“{entry.title}” has been edited since the import: rejecting would delete that work. "
+                "Open the entry to see the changes; delete it from there if it should go."
+            )
         if entry.workflow_in_progress:
             entry.current_workflow_state.cancel(user=user)
         entry.delete()

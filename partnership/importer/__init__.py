@@ -12,7 +12,7 @@ Wagtail hook ``partnership_page_loader`` (``cms`` registers ``cms.page_fixtures.
 """
 
 import yaml
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from wagtail import hooks
 
 from ..loader import FixtureError, FixtureLoader
@@ -45,6 +45,17 @@ def save_proposal(proposal, user=None, filename=""):
     Raises ``FixtureError`` (listing every problem) when a proposed record would not be valid; the
     database is then as it was.
     """
+    try:
+        return _save(proposal, user, filename)
+    except IntegrityError:
+        # Someone imported the same version a moment before (their import holds it): nothing of this one was kept.
+        raise DocumentError(
+            f"“{proposal.document.title}” (last updated {proposal.document.last_updated:%d %b %Y %H:%M}) was "
+            "imported by someone else at the same moment: open Partnerships › Document imports to review it."
+        ) from None
+
+
+def _save(proposal, user, filename):
     loader = FixtureLoader(draft=True, page_loader=page_loader())
     with transaction.atomic():
         loader.load_data(proposal.fixture, filename or proposal.source_slug)

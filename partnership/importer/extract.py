@@ -350,7 +350,7 @@ class Extractor:
 
     def facts(self, document, section_areas):
         """The facts of ``document`` in reading order; ``section_areas`` maps a section to its theme's slug."""
-        facts, numbered = [], list(enumerate(document.sentences()))
+        facts, numbered, seen = [], list(enumerate(document.sentences())), set()
         for position, (index, (sentence, block)) in enumerate(numbered):
             if block.kind == "paragraph" and block.text.endswith(":"):
                 continue  # introduces what follows
@@ -364,6 +364,10 @@ class Extractor:
                     quote, indexes = [previous, sentence], [previous_index, index]
             for fact in found:
                 fact.quote, fact.sentences = quote, indexes
+                said = (fact.kind, fact.title, normalise_quote(" ".join(quote)))
+                if said in seen:
+                    continue  # a sentence the document repeats is one fact, proposed once
+                seen.add(said)
                 theme = section_areas.get(block.section)
                 fact.areas = list(dict.fromkeys([*([theme] if theme else []), *self.areas_in(" ".join(quote))]))
                 facts.append(fact)

@@ -64,7 +64,7 @@ def propose(document, reference=None, filename=""):
             f"{', '.join(reference.partner_names()) or 'the partners (none are loaded: run load_fixtures)'}. "
             "Check the spelling in the title, or add the partner first."
         )
-    previous_source = _latest_version(document)
+    previous_source = _latest_version(document, partner)
     previous = None
     if previous_source is not None:
         if previous_source.last_updated.replace(tzinfo=None) >= document.last_updated:
@@ -103,12 +103,19 @@ def propose(document, reference=None, filename=""):
     )
 
 
-def _latest_version(document):
-    return (
-        SourceDocument.objects.filter(title__iexact=document.title, last_updated__isnull=False)
-        .order_by("-last_updated")
-        .first()
-    )
+def _latest_version(document, partner):
+    """The latest version here of the partner's document: imported for this partner, or titled as it is
+    (however the title names the partner: “Relations with JP” is Japan's), or None."""
+    titles = {words(document.title), words(f"Relations with {partner['name']}")}
+    versions = [
+        source
+        for source in SourceDocument.objects.filter(last_updated__isnull=False).only("title", "last_updated", "text")
+        if words(source.title) in titles
+    ]
+    versions += SourceDocument.objects.filter(
+        document_import__partner__slug=partner["slug"], last_updated__isnull=False
+    ).only("title", "last_updated", "text")
+    return max(versions, key=lambda source: source.last_updated, default=None)
 
 
 def _fact_key(fact):
@@ -185,12 +192,23 @@ def _pair(olds, news):
     return changes
 
 
+def _unique_source_slug(base):
+    taken = set(SourceDocument.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
 class _Builder:
     def __init__(self, document, reference, partner, previous_source):
         self.document = document
         self.reference = reference
         self.partner = partner
-        self.source_slug = f"relations-with-{partner['slug']}-{document.last_updated:%Y-%m-%d}"
+        # The version's moment names it: two versions of one day differ by their time.
+        self.source_slug = _unique_source_slug(
+            f"relations-with-{partner['slug']}-{document.last_updated:%Y-%m-%d-%H%M}"
+        )
         self.themes = self._themes()
         self.extractor = Extractor(reference, partner)
         self.new_areas = {}

@@ -361,3 +361,32 @@ def denied(response):
     return response.status_code == 403 or (
         response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
     )
+
+
+def test_an_edited_draft_offers_no_reject_and_a_superseded_one_no_accept(moderator, australia, django_user_model):
+    document_import, _ = import_australia(moderator)
+    fund = document_import.proposals.get(quote__contains="AUD 10 million")
+    edited = document_import.proposals.exclude(pk=fund.pk).first()
+    edited.entry.description = "An editor's careful rewording."
+    edited.entry.save_revision(user=django_user_model.objects.get(username="moderator"))
+    newer = AUSTRALIA.replace(b"14 Jun. 2021 09:30", b"2 Feb. 2023 10:00").replace(b"AUD 10 million", b"AUD 12 million")
+    assert moderator.post(reverse(IMPORT), {"file": upload("relations-with-australia-2023.txt", newer)}).status_code == 302
+
+    page = BeautifulSoup(moderator.get(review_url(document_import)).content, "html.parser")
+    assert "A newer version of this document, last updated 2 February 2023" in text_of(page)
+    fund_card = page.find(id=f"proposal-{fund.pk}")
+    assert "Its sentence changed" in text_of(fund_card)
+    assert not fund_card.find("button", string=re.compile("^Accept"))
+    edited_card = page.find(id=f"proposal-{edited.pk}")
+    assert "Edited since the import." in text_of(edited_card)
+    assert not edited_card.find("summary", string=re.compile("Reject"))
+    # Forged, the decisions are refused with a message, and nothing changes.
+    moderator.post(decision_url("accept", fund))
+    moderator.post(decision_url("reject", edited))
+    fund.refresh_from_db()
+    edited.refresh_from_db()
+    assert (fund.status, edited.status) == ("proposed", "proposed") and edited.entry is not None
+
+
+def text_of(element):
+    return " ".join(element.get_text(" ").split())

@@ -14,7 +14,14 @@ from wagtail.models import Page
 from partnership.importer import DocumentError, fixture_yaml, parse_document, propose, read_document, save_proposal
 from partnership.importer.documents import MAX_DOCUMENT_BYTES
 from partnership.importer.evaluation import expected_facts, key, proposed_facts, score
-from partnership.models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
+from partnership.models import (
+    CooperationEntry,
+    DocumentImport,
+    Programme,
+    ProposedEntry,
+    SourceDocument,
+    normalise_quote,
+)
 from tests.conftest import FIXTURES_DIR, SOURCE_TEXT, database_snapshot, run_load_fixtures
 
 DOCUMENTS = Path(__file__).parent / "import_documents"
@@ -434,5 +441,70 @@ def test_a_programme_the_organisation_does_not_know_is_proposed_as_a_new_record(
     }
     entry = next(e for e in proposal.fixture["entries"] if "pacific-resilience-trust-fund" in e.get("programmes", []))
     assert (entry["kind"], entry["start"], entry["title"]) == ("contribution", "2020", "Pacific Resilience Trust Fund")
-    # Known ones are referred to, never proposed again: the Maritime Command is the organisation's.
-    assert "maritime-command" not in new
+    # Those the site holds (organisation.yaml's, here) are referred to, never proposed again.
+    assert not Programme.objects.filter(slug__in=new).exists()
+    assert "partnership-for-peace" not in new
+
+
+# --- What people found trying it (tests for each kind of fault) -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_second_version_of_the_same_day_is_a_newer_version():
+    site_without_partners()
+    save_proposal(propose(read_document(SEED, "japan.txt")))
+    later = SOURCE_TEXT.replace("12 Sep. 2018 12:49", "12 Sep. 2018 17:30").replace(
+        "Command.", "Command. In September 2018, Japan signed a new security agreement with NATO."
+    )
+    second = save_proposal(propose(parse_document(later)))
+    assert second.previous is not None and second.source.slug != second.previous.source.slug
+    assert second.proposals.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("title", ["Relations with JP", "Relations with J\u200bapan", "RELATIONS WITH JAPAN"])
+def test_however_the_title_names_the_partner_its_earlier_version_is_found(title):
+    site_without_partners()
+    save_proposal(propose(read_document(SEED, "japan.txt")))
+    same = SOURCE_TEXT.replace("Relations with Japan", title, 1)
+    with pytest.raises(DocumentError, match="is not newer than the version already here"):
+        propose(parse_document(same))
+    newer = same.replace("12 Sep. 2018 12:49", "13 Sep. 2018 09:00")
+    assert propose(parse_document(newer)).fixture.get("entries") is None  # nothing new: no duplicates
+
+
+@pytest.mark.django_db
+def test_an_entry_edited_since_the_import_cannot_be_rejected_away(django_user_model):
+    site_without_partners()
+    document_import = save_proposal(propose(read_document(SEED, "japan.txt")))
+    proposal = document_import.proposals.get(position=4)
+    entry = proposal.entry
+    entry.description = "An editor spent twenty minutes on this."
+    entry.save_revision(user=django_user_model.objects.create_user("ed"))
+    with pytest.raises(ValidationError, match="has been edited since the import"):
+        proposal.reject(user=None)
+    assert entry.get_latest_revision_as_object().description == "An editor spent twenty minutes on this."
+    assert proposal.status == ProposedEntry.Status.PROPOSED
+
+
+@pytest.mark.django_db
+def test_a_proposal_whose_sentence_a_newer_version_changed_cannot_be_accepted(django_user_model):
+    site_without_partners()
+    first = save_proposal(propose(read_document(SEED, "japan.txt")))
+    newer = SOURCE_TEXT.replace("12 Sep. 2018 12:49", "3 Jun. 2021 09:30").replace("US$5 billion", "US$6 billion")
+    save_proposal(propose(parse_document(newer)))
+    pledge = first.proposals.get(kind="contribution", quote__contains="US$5 billion")
+    with pytest.raises(ValidationError, match="changed in the version last updated 03 Jun 2021"):
+        pledge.accept(django_user_model.objects.create_superuser("mo", password="x"))
+    first.proposals.get(position=0).accept(django_user_model.objects.get(username="mo"))  # an unchanged one can
+
+
+@pytest.mark.django_db
+def test_a_sentence_the_document_repeats_is_proposed_once():
+    site_without_partners()
+    bullet = (
+        "  • Since 2014, work is being taken forward through an Individual Partnership and Cooperation Programme.\n"
+    )
+    text = SOURCE_TEXT.replace(bullet, bullet * 3)
+    assert text.count("Since 2014, work is being") == 3
+    assert len(propose(parse_document(text)).fixture["entries"]) == 24

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         proposal = propose(document, filename=path.name)
         summary = (
             f"{path}: “{document.title}” (last updated {document.last_updated:%d %b %Y %H:%M}), partner "
-            f"“{proposal.partner['name']}”: {len(proposal.facts)} entries proposed"
+            f"“{proposal.partner['name']}”: {len(proposal.facts)} {'entry' if len(proposal.facts) == 1 else 'entries'} proposed"
         )
         if proposal.previous is not None or proposal.changes:
             summary += f" from {len(proposal.changes)} changed sentence(s); {proposal.unchanged} fact(s) already here"
