@@ -705,8 +705,9 @@ class ProposedEntry(models.Model):
             )
         if entry.workflow_in_progress:
             raise ValidationError(f"“{entry.title}” is already in moderation.")
-        if entry.latest_revision is None:
-            entry.save_revision(user=user, log_action=True)
+        if entry.latest_revision is None or entry.latest_revision.user is None:
+            # The import's revision is nobody's: the one moderators review is the person's who accepted it.
+            entry.save_revision(user=user)
         workflow.start(entry, user)
         self._decide(self.Status.ACCEPTED, user)
 

@@ -243,11 +243,12 @@ class Extractor:
         self._places = self._name_patterns("places")
         self._programmes = self._name_patterns("programmes")
         self._areas = self._name_patterns("areas", categories=("area",))
-        self._acronyms = {
-            values["acronym"]: slug
-            for slug, values in reference.records.get("programmes", {}).items()
-            if values.get("acronym") and len(values["acronym"]) >= 2
-        }
+        # An acronym may stand for several records (“WPS”: the agenda's policy, the Special Representative's
+        # office): ``{acronym: [slug, …]}``; the sentence's other words choose between them.
+        self._acronyms = {}
+        for slug, values in reference.records.get("programmes", {}).items():
+            if values.get("acronym") and len(values["acronym"]) >= 2:
+                self._acronyms.setdefault(values["acronym"], []).append(slug)
 
     def _name_patterns(self, section, categories=None):
         """``[(words, slug)]``, longest first: every name, alias and the slug's words of each record."""
@@ -305,9 +306,15 @@ class Extractor:
         """Programmes, funds and bodies named in ``text``: known ones by name, alias or acronym, then new ones."""
         found = self._find(self._programmes, text, "programmes")
         slugs = [match.slug for match in found]
-        for acronym, slug in self._acronyms.items():
-            if re.search(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text) and slug not in slugs:
-                slugs.append(slug)
+        for acronym, candidates in self._acronyms.items():
+            if re.search(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
+                said = set(words(text).split())
+                slug = max(
+                    candidates,
+                    key=lambda slug: len(said & set(words(self.reference.get("programmes", slug)["name"]).split())),
+                )
+                if slug not in slugs:
+                    slugs.append(slug)
         for values in self._new_programmes(text):
             if values["slug"] not in slugs and not any(
                 words(values["name"]) in words(self.reference.get("programmes", slug)["name"]) for slug in slugs
@@ -335,7 +342,7 @@ class Extractor:
                 values["kind"] = "operation"
             if match["acronym"]:
                 values["acronym"] = match["acronym"]
-                self._acronyms[match["acronym"]] = values["slug"]
+                self._acronyms[match["acronym"]] = [values["slug"]]
             if self.reference.get("programmes", values["slug"]) is None:
                 self.reference.add("programmes", values)
             self._programmes.append((key, values["slug"]))
@@ -451,7 +458,10 @@ class Extractor:
 
     def title(self, fact):
         """A short title an editor can keep or rewrite: named after the programme where there is one."""
-        programme = self.reference.get("programmes", fact.programmes[0]) if fact.programmes else None
+        programmes = [self.reference.get("programmes", slug) for slug in fact.programmes]
+        if fact.kind == "post":  # a person is posted to a body, not to the policy the sentence also names
+            programmes.sort(key=lambda programme: programme.get("kind") != "body")
+        programme = programmes[0] if programmes else None
         name = programme["name"] if programme else ""
         if fact.kind == "contribution" and fact.amount is not None:
             from ..currencies import format_amount
@@ -469,12 +479,18 @@ class Extractor:
             return f"{(role[1] if role else 'Post').capitalize()} at the {name}"
         if programme and fact.kind == "contribution" and programme.get("kind") == "fund" and len(fact.places) < 2:
             return name
-        return _sentence_title(self._without_subject(fact.text))
+        return _sentence_title(self._without_subject(fact.text)) or _sentence_title(
+            self._without_subject(fact.quote[-1])
+        )
 
     def _without_subject(self, text):
+        """The item without what every title would repeat: when (it has a period), and who (the partner)."""
+        text = _OPENING_WHEN_RE.sub("", text.strip())
         name = re.escape(self.partner["name"])
-        text = re.sub(rf"^(?:{name}|It|it)(?:[’']s)?\s+(?:has\s+|have\s+|had\s+|also\s+|itself\s+)*", "", text)
-        return re.sub(r"^(?:\w+\s+){0,3}\d{4},\s*", "", text)  # “In the 1990s, …”
+        text = re.sub(
+            rf"^(?:{name}|It|it|Its|its)(?:[’']s)?\s+(?:has\s+|have\s+|had\s+|also\s+|itself\s+|been\s+)*", "", text
+        )
+        return text
 
     def description(self, item):
         text = _LEADING_RE.sub("", item.strip()).rstrip(".;, ")
@@ -482,8 +498,28 @@ class Extractor:
         return text[:1].upper() + text[1:] + "."
 
 
-def _sentence_title(text, limit=90):
+# What opens a sentence to say when or in what order (“In the 1990s, ”, “On 21 February 2019, ”,
+# “Since 2014, ”, “Most recently, ”) and what closes it to say when (“ in April 2013”, “ (2009-2013)”).
+_OPENING_WHEN_RE = re.compile(
+    r"^(?:(?:in|on|since|from|between|during|by|earlier|later|most recently|more recently|recently|then"
+    r"|in addition)\b[^,]{0,40}?,\s*)+",
+    re.IGNORECASE,
+)
+_CLOSING_WHEN_RE = re.compile(
+    rf"\s*(?:\((?:{_ONE_DATE})[^)]*\)|\b(?:in|on|since|from|between|during|over)\s+(?:{_ONE_DATE})(?:\s*[-–]\s*(?:{_ONE_DATE}))?)\s*$",
+    re.IGNORECASE,
+)
+_CLAUSE_END_RE = re.compile(r",\s+(?:where|which|who|whose|with|mainly|including|as)\b|;\s")
+
+
+def _sentence_title(text, limit=80):
+    """A title from a clause: its first part, without the dates the entry holds anyway; 80 characters at most."""
     text = text.strip(" ,;.")
+    if match := _CLAUSE_END_RE.search(text):
+        if match.start() >= 25:
+            text = text[: match.start()]
+    for _ in range(2):
+        text = _CLOSING_WHEN_RE.sub("", text).strip(" ,;.")
     text = text[:1].upper() + text[1:]
     if len(text) <= limit:
         return text

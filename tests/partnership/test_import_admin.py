@@ -370,7 +370,9 @@ def test_an_edited_draft_offers_no_reject_and_a_superseded_one_no_accept(moderat
     edited.entry.description = "An editor's careful rewording."
     edited.entry.save_revision(user=django_user_model.objects.get(username="moderator"))
     newer = AUSTRALIA.replace(b"14 Jun. 2021 09:30", b"2 Feb. 2023 10:00").replace(b"AUD 10 million", b"AUD 12 million")
-    assert moderator.post(reverse(IMPORT), {"file": upload("relations-with-australia-2023.txt", newer)}).status_code == 302
+    assert (
+        moderator.post(reverse(IMPORT), {"file": upload("relations-with-australia-2023.txt", newer)}).status_code == 302
+    )
 
     page = BeautifulSoup(moderator.get(review_url(document_import)).content, "html.parser")
     assert "A newer version of this document, last updated 2 February 2023" in text_of(page)
