@@ -515,9 +515,8 @@ _CLAUSE_END_RE = re.compile(r",\s+(?:where|which|who|whose|with|mainly|including
 def _sentence_title(text, limit=80):
     """A title from a clause: its first part, without the dates the entry holds anyway; 80 characters at most."""
     text = text.strip(" ,;.")
-    if match := _CLAUSE_END_RE.search(text):
-        if match.start() >= 25:
-            text = text[: match.start()]
+    if (match := _CLAUSE_END_RE.search(text)) and match.start() >= 25:
+        text = text[: match.start()]
     for _ in range(2):
         text = _CLOSING_WHEN_RE.sub("", text).strip(" ,;.")
     text = text[:1].upper() + text[1:]
