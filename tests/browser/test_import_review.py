@@ -51,6 +51,10 @@ def test_a_moderator_imports_and_reviews_a_document(fresh_site, new_context):
     assert page.get_by_text("No fact proposed").count() > 1  # the legend and at least one sentence
     page.locator(".import-review__document a.import-marker").first.click()
     assert page.url.endswith("#" + page.locator(".import-card").first.get_attribute("id"))
+    # Checked as a person sees it: once Wagtail's message banner has finished fading in (axe measures the
+    # contrast of a half-transparent banner otherwise).
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.messages > ul')).opacity === '1'")
+    page.evaluate("() => Promise.all(document.getAnimations().map(animation => animation.finished))")
     assert axe_violations(page) == []
 
     # A phone: one above the other.

@@ -10,9 +10,9 @@ class Command(BaseCommand):
     help = (
         "Import partner documents (“Relations with …”, as .txt, .html or .docx) as a draft partner page and draft "
         "cooperation entries, one per fact, each quoting its sentence, for editors to review in the admin "
-        "(Partnerships › Document imports). Nothing is published. A newer version of a document already imported "
-        "(same title, later “Last updated”) proposes only its new or changed facts and changes nothing an editor "
-        "made. A document that cannot be read, or names no known partner, is refused with the reason and nothing "
+        "(Partnerships › Document imports). Nothing is published. A newer version of a partner's document already "
+        "imported (a later “Last updated”) proposes only its new or changed facts and changes nothing an editor "
+        "made; the same or an older version is refused. A document that cannot be read, or names no known partner, is refused with the reason and nothing "
         "is created; each document is imported on its own, all or nothing."
     )
 
