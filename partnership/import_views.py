@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.admin_url_finder import AdminURLFinder
@@ -498,3 +499,21 @@ class DocumentImportViewSet(ViewSet):
                 name="reject",
             ),
         ]
+
+
+def point_back_to_the_review(request, instance):
+    """On an entry an import proposed and nobody has decided on yet: where its review is (hook ``before_edit_snippet``)."""
+    if request.method != "GET" or not isinstance(instance, CooperationEntry):
+        return
+    proposal = ProposedEntry.objects.filter(entry=instance, status=ProposedEntry.Status.PROPOSED).first()
+    if proposal is None:
+        return
+    url = reverse("partnership_imports:review", args=[quote(proposal.document_import_id)])
+    messages.info(
+        request,
+        format_html(
+            'Proposed by an import, and not yet accepted: <a href="{}#proposal-{}">back to its review</a>.',
+            url,
+            proposal.pk,
+        ),
+    )

@@ -5,7 +5,7 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from . import admin_views
+from . import admin_views, import_views
 from .viewsets import PartnershipViewSetGroup
 
 register_snippet(PartnershipViewSetGroup)
@@ -27,4 +27,5 @@ def entry_form_helper_urls():
 
 
 hooks.register("after_edit_snippet", admin_views.add_approval_message_after_edit)
+hooks.register("before_edit_snippet", import_views.point_back_to_the_review)
 hooks.register("register_bulk_action", admin_views.ApproveBulkAction)

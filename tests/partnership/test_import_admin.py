@@ -392,3 +392,14 @@ def test_an_edited_draft_offers_no_reject_and_a_superseded_one_no_accept(moderat
 
 def text_of(element):
     return " ".join(element.get_text(" ").split())
+
+
+def test_a_proposed_entry_s_edit_form_points_back_to_its_review(moderator, australia):
+    document_import, _ = import_australia(moderator)
+    proposal = document_import.proposals.first()
+    edit = reverse(CooperationEntry.snippet_viewset.get_url_name("edit"), args=[proposal.entry.pk])
+    page = BeautifulSoup(moderator.get(edit).content, "html.parser")
+    link = page.find("a", string="back to its review")
+    assert link["href"] == f"{review_url(document_import)}#proposal-{proposal.pk}"
+    moderator.post(decision_url("accept", proposal))
+    assert "back to its review" not in moderator.get(edit).content.decode()  # decided: an entry like any other
