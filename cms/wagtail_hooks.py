@@ -10,6 +10,7 @@ from wagtail import hooks
 from partnership.admin_views import approval_message
 
 from .editing import newer_revision_by_someone_else, newer_version_message
+from .imports import keep_rejected_sentences_on_the_page
 from .models import entry_preview_context
 from .page_fixtures import PageFixtures
 
@@ -96,5 +97,7 @@ def two_factor_account_item(request):
 # site adds it here (partnership imports nothing from cms).
 hooks.register("partnership_entry_preview_context", entry_preview_context)
 
-# The partnership importer makes its draft partner page with the site's page loader.
+# The partnership importer makes its draft partner page with the site's page loader, and a rejected
+# proposal's sentence stays on the page the import made.
 hooks.register("partnership_page_loader", lambda: PageFixtures)
+hooks.register("partnership_proposal_rejected", keep_rejected_sentences_on_the_page)

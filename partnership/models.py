@@ -743,6 +743,10 @@ class ProposedEntry(models.Model):
         entry.delete()
         self.entry = None
         self._decide(self.Status.REJECTED, user)
+        # The page the import made may show the fact's sentence through the entry: the site keeps it there
+        # (cms.imports); each function registered with this Wagtail hook is given the proposal.
+        for rejected in hooks.get_hooks("partnership_proposal_rejected"):
+            rejected(self)
 
     def _draft_entry(self):
         if self.status != self.Status.PROPOSED:

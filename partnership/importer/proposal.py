@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from ..loader import SECTIONS_BY_NAME
 from ..models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
-from .documents import DocumentError
+from .documents import HIGHLIGHTS, DocumentError
 from .extract import Extractor, slug_for
 from .reference import Reference, words
 
@@ -324,40 +324,14 @@ class _Builder:
     def _page(self, facts):
         """The partner page, built as the Japan page is: the document's text in order, its facts shown live."""
         quoted = {index for fact in facts for index in fact.sentences}
-        position, body, bullets = 0, [], []
-        sections = {}
-        for block in self.document.blocks:
-            sections.setdefault(block.section, []).append(block)
-        numbered = {}
-        for block in self.document.blocks:
-            numbered[id(block)] = list(range(position, position + len(block.sentences)))
-            position += len(block.sentences)
-
-        def flush():
-            if bullets:
-                body.append({"type": "bullet_list", "value": {"items": list(bullets)}})
-                bullets.clear()
-
-        shown_as_entries = set()
-        for block in self.document.body:
-            if block.kind == "heading":
-                flush()
-                body.append({"type": "heading", "value": {"text": block.text, "level": block.level or "h2"}})
-                content = [b for b in sections.get(block.section, []) if b.kind != "heading"]
-                theme = self.themes.get(block.text)
-                sentences = [i for b in content for i in numbered[id(b)]]
-                if theme and sentences and all(i in quoted for i in sentences):
-                    body.append({"type": "entries", "value": {"area": theme, "style": "prose"}})
-                    shown_as_entries.add(block.section)
-                continue
-            if block.section in shown_as_entries:
-                continue
-            if block.kind == "bullet":
-                bullets.append(_paragraph(block.text))
+        body = []
+        for heading, content, sentences in sections_of(self.document):
+            body.append({"type": "heading", "value": {"text": heading.text, "level": heading.level or "h2"}})
+            theme = self.themes.get(heading.text)
+            if theme and sentences and all(i in quoted for i in sentences):
+                body.append({"type": "entries", "value": {"area": theme, "style": "prose"}})
             else:
-                flush()
-                body.append({"type": "paragraph", "value": _paragraph(block.text)})
-        flush()
+                body.extend(text_blocks(content))
         if any(fact.kind == "milestone" for fact in facts):
             body.append({"type": "heading", "value": {"text": "Milestones", "level": "h2"}})
             body.append(
@@ -379,6 +353,32 @@ class _Builder:
         if self.document.caption:
             page["photo_caption"] = self.document.caption
         return page
+
+
+def sections_of(document):
+    """The body's sections: ``[(heading block, its paragraphs and bullets, their sentence positions)]``."""
+    position, sections = 0, []
+    for block in document.blocks:
+        if block.kind == "heading" and block.section != HIGHLIGHTS:
+            sections.append((block, [], []))
+        elif sections:
+            sections[-1][1].append(block)
+            sections[-1][2].extend(range(position, position + len(block.sentences)))
+        position += len(block.sentences)
+    return sections
+
+
+def text_blocks(blocks):
+    """Paragraphs and bullets as the page's blocks (fixture form): consecutive bullets make one list."""
+    body = []
+    for block in blocks:
+        if block.kind == "bullet" and body and body[-1]["type"] == "bullet_list":
+            body[-1]["value"]["items"].append(_paragraph(block.text))
+        elif block.kind == "bullet":
+            body.append({"type": "bullet_list", "value": {"items": [_paragraph(block.text)]}})
+        else:
+            body.append({"type": "paragraph", "value": _paragraph(block.text)})
+    return body
 
 
 def _paragraph(text):

@@ -508,3 +508,25 @@ def test_a_sentence_the_document_repeats_is_proposed_once():
     text = SOURCE_TEXT.replace(bullet, bullet * 3)
     assert text.count("Since 2014, work is being") == 3
     assert len(propose(parse_document(text)).fixture["entries"]) == 24
+
+
+@pytest.mark.django_db
+def test_a_rejected_fact_s_sentence_stays_on_the_page_the_import_made(client, django_user_model):
+    site_without_partners()
+    document_import = save_proposal(propose(read_document(SEED, "japan.txt")))
+    sentence = "Japan has designated a liaison officer to NATO’s Maritime Command."
+    document_import.proposals.get(quote=sentence).reject(user=None)
+    page = Page.objects.get(pk=document_import.page_id).specific
+    body = page.get_latest_revision_as_object().body
+    assert [block.block_type for block in body][:5] == ["heading", "paragraph", "heading", "bullet_list", "heading"]
+    # A page someone has edited is theirs: a later rejection leaves it alone.
+    page.get_latest_revision_as_object().save_revision(user=django_user_model.objects.create_user("ed"))
+    revisions = page.revisions.count()
+    document_import.proposals.get(position=23).reject(user=None)
+    assert page.revisions.count() == revisions
+
+    for entry in CooperationEntry.objects.all():
+        entry.save_revision().publish()
+    page.get_latest_revision().publish()
+    main = BeautifulSoup(client.get("/partners/japan/").content, "html.parser").find("main").get_text(" ")
+    assert sentence in " ".join(main.split())
