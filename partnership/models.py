@@ -644,14 +644,6 @@ class DocumentImport(models.Model):
             else str(self.source)
         )
 
-    @property
-    def counts(self):
-        """How many proposals are in each status: ``{"proposed": 3, "accepted": 20, "rejected": 1}``."""
-        counts = dict.fromkeys(ProposedEntry.Status.values, 0)
-        for proposal in self.proposals.all():
-            counts[proposal.status] += 1
-        return counts
-
 
 class ProposedEntry(models.Model):
     """A draft entry an import proposed, and what an editor decided about it.

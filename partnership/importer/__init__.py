@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from wagtail import hooks
 
 from ..loader import FixtureError, FixtureLoader
-from ..models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument
+from ..models import CooperationEntry, DocumentImport, Partner, ProposedEntry, SourceDocument
 from ..text import FORBIDDEN
 from .documents import DocumentError, PartnerDocument, parse_document, read_document
 from .proposal import Proposal, propose
@@ -92,8 +92,6 @@ def _save(proposal, user, filename):
 
 
 def _partner_id(proposal):
-    from ..models import Partner
-
     return Partner.objects.filter(slug=proposal.partner["slug"]).values_list("pk", flat=True).first()
 
 

@@ -32,13 +32,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pycountry
 from babel.numbers import get_currency_name, get_currency_symbol
 from django.utils.text import slugify
 
-from ..currencies import ISO_4217_CODES
+from ..currencies import ISO_4217_CODES, format_amount
 from ..dates import MONTHS, InvalidFuzzyDate, parse_period
 from ..models import normalise_quote
-from .reference import words
+from .reference import country_names, words
 
 # -- dates ---------------------------------------------------------------------------------------
 
@@ -260,10 +261,6 @@ class Extractor:
             if section == "programmes":
                 candidates.append(slug.replace("-", " "))
             if section == "places" and values.get("iso_code"):
-                import pycountry
-
-                from .reference import country_names
-
                 country = pycountry.countries.get(alpha_2=values["iso_code"])
                 candidates += sorted(country_names(country)) if country else []
             for name in candidates:
@@ -464,8 +461,6 @@ class Extractor:
         programme = programmes[0] if programmes else None
         name = programme["name"] if programme else ""
         if fact.kind == "contribution" and fact.amount is not None:
-            from ..currencies import format_amount
-
             whom = [self.reference.get("places", slug)["name"] for slug in fact.beneficiaries]
             return (
                 f"{format_amount(fact.amount, fact.currency)} for {' and '.join(whom)}"

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from ..loader import SECTIONS_BY_NAME
 from ..models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
-from .documents import HIGHLIGHTS, DocumentError
+from .documents import HIGHLIGHTS, DocumentError, parse_document
 from .extract import Extractor, slug_for
 from .reference import Reference, words
 
@@ -75,7 +75,7 @@ def propose(document, reference=None, filename=""):
             )
         previous = DocumentImport.objects.filter(source=previous_source).first()
 
-    builder = _Builder(document, reference, partner, previous_source)
+    builder = _Builder(document, reference, partner)
     facts = builder.facts()
     changes, fresh = _changes(previous_source, document) if previous_source else ([], None)
     _note_entries_of_old_sentences(changes, partner["slug"])
@@ -141,8 +141,6 @@ def _known_facts(partner_slug):
 
 def _changes(previous_source, document):
     """``(changes, fresh)``: the sentence differences, and the positions of new or changed sentences."""
-    from .documents import parse_document
-
     try:
         old = [sentence for sentence, _ in parse_document(previous_source.text).sentences()]
     except DocumentError:
@@ -201,7 +199,7 @@ def _unique_source_slug(base):
 
 
 class _Builder:
-    def __init__(self, document, reference, partner, previous_source):
+    def __init__(self, document, reference, partner):
         self.document = document
         self.reference = reference
         self.partner = partner
@@ -211,7 +209,6 @@ class _Builder:
         )
         self.themes = self._themes()
         self.extractor = Extractor(reference, partner)
-        self.new_areas = {}
 
     def _themes(self):
         """``{section heading: theme area slug}`` for every section but the highlights and the one of sub-sections."""
