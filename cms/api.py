@@ -2,8 +2,10 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from rest_framework.fields import Field
+from wagtail.api import APIField
 from wagtail.api.v2.router import WagtailAPIRouter
-from wagtail.api.v2.utils import BadRequestError
+from wagtail.api.v2.utils import BadRequestError, get_full_url
 from wagtail.api.v2.views import BaseAPIViewSet
 from wagtail.api.v2.views import PagesAPIViewSet as WagtailPagesAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
@@ -13,7 +15,7 @@ from partnership.filters import CooperationEntryFilter
 from partnership.models import CooperationEntry
 from partnership.serializers import API_BODY_FIELDS
 
-from .models import record_link
+from .models import entry_url, record_links
 from .record_views import ALL_RELATIONS
 
 # Parameters Wagtail reads as ids or counts. Wagtail parses them but does not bound them, and a number
@@ -109,20 +111,45 @@ FILTER_PARAMETERS = {
 }
 
 
+class EntryHtmlUrlField(Field):
+    """An entry's public page, in its own language (``http://…/fr/cooperation-fr/<slug>/``), as pages'
+    ``html_url``; null when its language has no public record page to open it under."""
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, entry):
+        url = entry_url(entry, self.context["view"].record_links())
+        return get_full_url(self.context["request"], url) if url else None  # on the API's base URL, as detail_url
+
+
 class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
-    """/api/v2/entries/: published entries, filtered exactly as /cooperation/ is (same parameter names)."""
+    """/api/v2/entries/: published entries, filtered exactly as /cooperation/ is (same parameter names).
+
+    ``?locale=fr``: one language's entries, its records' slugs as the filters' values (Wagtail's
+    parameter for pages); without it, every language's.
+    """
 
     model = CooperationEntry
     # The record's filters do the filtering; Wagtail's field filters would read ?partner= as an id.
     filter_backends = []
     known_query_parameters = BaseAPIViewSet.known_query_parameters.union(CooperationEntryFilter.base_filters)
-    listing_default_fields = [*BaseAPIViewSet.listing_default_fields, "slug", "partner", "kind", "title", "period"]
+    meta_fields = [*BaseAPIViewSet.meta_fields, APIField("html_url", serializer=EntryHtmlUrlField(read_only=True))]
+    listing_default_fields = [
+        *BaseAPIViewSet.listing_default_fields,
+        "html_url",
+        "slug",
+        "partner",
+        "kind",
+        "title",
+        "period",
+    ]
     # The export's columns, but the URL (the API gives its own detail_url): partnership.serializers.
     body_fields = [*BaseAPIViewSet.body_fields, *API_BODY_FIELDS]
 
     # Only what this endpoint does: Wagtail's generic ?search=, ?order= and field filters are off here.
     allowed_query_parameters = frozenset(
-        {"limit", "offset", "fields", "format", "type", "_", *CooperationEntryFilter.base_filters}
+        {"limit", "offset", "fields", "format", "type", "locale", "_", *CooperationEntryFilter.base_filters}
     )
     max_offset = 10**9
 
@@ -137,19 +164,26 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
         self.check_parameter_values()
 
     def get_queryset(self):
-        filterset = CooperationEntryFilter(self.request.GET, queryset=CooperationEntry.objects.public())
+        entries = CooperationEntry.objects.public()
+        locale_id = None
+        if "locale" in self.request.GET:  # an existing language: check_parameter_values said so
+            locale_id = Locale.objects.get(language_code=self.request.GET["locale"]).pk
+            entries = entries.filter(locale_id=locale_id)
+        filterset = CooperationEntryFilter(self.request.GET, queryset=entries, locale_id=locale_id)
         if not filterset.is_valid():
             problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
             raise BadRequestError(f"invalid filters: {problems}")
         queryset = filterset.qs.select_related("partner").prefetch_related(*ALL_RELATIONS)
-        # Entries are served under the record page: while it is private, the API serves none either.
-        return queryset if self.record_is_public() else queryset.none()
+        # Entries are served under their language's record page: while it is private, the API
+        # serves none of that language's either.
+        hidden = [locale for locale, link in self.record_links().items() if not link.entries_public]
+        return queryset.exclude(locale_id__in=hidden) if hidden else queryset
 
-    def record_is_public(self):
-        # Wagtail asks for the queryset more than once a request: look the record up once.
-        if not hasattr(self, "_record_is_public"):
-            self._record_is_public = record_link().entries_public
-        return self._record_is_public
+    def record_links(self):
+        """``cms.models.record_links()``, looked up once a request (Wagtail asks for the queryset more than once)."""
+        if not hasattr(self, "_record_links"):
+            self._record_links = record_links()
+        return self._record_links
 
 
 class BoundedImagesAPIViewSet(ValidatedParametersMixin, ImagesAPIViewSet):

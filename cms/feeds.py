@@ -8,6 +8,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from partnership.models import Partner
 from partnership.text import xml_safe
@@ -42,6 +43,8 @@ class EntriesFeed(Feed):
 
     feed_type = XmlSafeAtom1Feed
     limit = 50
+    # ``language`` is left unset: Django writes the active language (the record page's, from its URL
+    # prefix) as the feed's xml:lang, and the record page lists only that language's entries.
 
     def get_object(self, request, record_page, partner_slug=None):
         partner = None
@@ -57,13 +60,15 @@ class EntriesFeed(Feed):
 
     def title(self, obj):
         partner = obj["partner"]
-        return f"Cooperation with {partner.name}" if partner else "Cooperation with partner countries"
+        if partner:
+            return gettext("Cooperation with %(partner)s") % {"partner": partner.name}
+        return gettext("Cooperation with partner countries")
 
     def author_name(self, obj):
         return obj["organisation"].name
 
     def subtitle(self, obj):
-        return "Newly published cooperation entries."
+        return gettext("Newly published cooperation entries.")
 
     def link(self, obj):
         partner = obj["partner"]

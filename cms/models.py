@@ -3,6 +3,7 @@
 import json
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
@@ -13,7 +14,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Locale, Page, PageViewRestriction
 from wagtail.search import index
 
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
@@ -80,6 +81,22 @@ class SitePage(FixtureTracked, Page):
         context["canonical_url"] = request.build_absolute_uri(self.url)
         return context
 
+    def get_sitemap_urls(self, request=None):
+        """Wagtail's entry for the sitemap, with the page's live, public translations (itself included)
+        as ``alternates`` (``[{"lang_code": "fr", "location": "http://…/fr/…/"}, …]``, plus ``x-default``,
+        the default language's) when it has any. The sitemap (cms.views.PageSitemap) looks them up for
+        every page at once and leaves them on the request as ``sitemap_translations``."""
+        urls = super().get_sitemap_urls(request)
+        translations = getattr(request, "sitemap_translations", {}).get(self.translation_key, [])
+        if len(translations) > 1:
+            alternates = [{"lang_code": code, "location": url} for code, url in translations]
+            default = dict(translations).get(settings.LANGUAGE_CODE)
+            if default:
+                alternates.append({"lang_code": "x-default", "location": default})
+            for url in urls:
+                url["alternates"] = alternates
+        return urls
+
 
 class IntroPage(SitePage):
     """A page whose own text is a short introduction; what it lists comes from elsewhere."""
@@ -105,10 +122,10 @@ class HomePage(IntroPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["partner_pages"] = live_partner_pages().descendant_of(self).order_by("partner__name")
-        link = record_link()
+        link = record_link(self.locale_id)
         context["record_url"] = link.url
-        # Entries are the record's: none while it is private.
-        context["latest_entries"] = latest_entries(limit=6) if link.entries_public else []
+        # Entries are the record's: none while it is private. The page's language's only.
+        context["latest_entries"] = latest_entries(limit=6, locale_id=self.locale_id) if link.entries_public else []
         return context
 
 
@@ -224,7 +241,7 @@ class PartnerPage(SitePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        link = record_link()
+        link = record_link(self.locale_id)
         context["record_url"] = link.url
         # Entries are the record's: while it is private, the page shows none of them.
         entries = self.partner_entries() if link.entries_public else []
@@ -241,9 +258,11 @@ ENTRY_RELATIONS = (
 )
 
 
-def latest_entries(limit):
+def latest_entries(limit, locale_id):
+    """The ``limit`` most recent published, dated entries in the language ``locale_id``."""
     return list(
         CooperationEntry.objects.public()
+        .filter(locale_id=locale_id)
         .exclude(start_date=None)
         .select_related("partner")
         .order_by("-start_date", "-pk")[:limit]
@@ -292,7 +311,8 @@ def entry_preview_context(entry, request):
     Registered with the hook partnership_entry_preview_context in cms/wagtail_hooks.py (see
     CooperationEntry.get_preview_context).
     """
-    record_page = CooperationRecordPage.objects.live().first()
+    # The record page in the entry's own language: its URL is the one the entry is published at.
+    record_page = CooperationRecordPage.objects.live().filter(locale_id=entry.locale_id).first()
     return {**record_views.entry_context(entry, record_page.url if record_page else None), "page": record_page}
 
 
@@ -301,21 +321,17 @@ class RecordLink(NamedTuple):
     entries_public: bool  # False while the record page is private: then no public surface shows entries
 
 
-def record_link():
-    """Where entries are served, and whether the public may see them (one small query).
-
-    Entries are served under the record page, so its privacy is theirs: while it is restricted (a
-    Wagtail view restriction on it or above it), no public surface shows entries (home page,
-    partner pages, search, sitemap, API). Without a live record page, entries are shown unlinked.
-    """
+def _record_pages():
     covering = PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, Length("page__path")))
-    record = (
+    return (
         CooperationRecordPage.objects.live()
         .annotate(restricted=Exists(covering))
-        .only("url_path", "path", "depth")
+        .only("url_path", "path", "depth", "locale_id")
         .order_by("path")
-        .first()
     )
+
+
+def _link(record):
     if record is None:
         return RecordLink(None, True)
     if record.restricted:
@@ -323,9 +339,40 @@ def record_link():
     return RecordLink(record.url, True)
 
 
-def record_url():
-    """The public record's URL, for links from pages to entries; None while there is none."""
-    return record_link().url
+def record_link(locale_id=None):
+    """Where the entries of one language are served, and whether the public may see them (one small query).
+
+    ``locale_id``: the language's Locale id; None for the active language (``Locale.get_active()``,
+    one query more). Entries are served under the record page of their own language, so its privacy
+    is theirs: while it is restricted (a Wagtail view restriction on it or above it), no public
+    surface shows that language's entries (home page, partner pages, search, sitemap, API). Without
+    a live record page in that language, entries are shown unlinked.
+    """
+    if locale_id is None:
+        locale_id = Locale.get_active().pk
+    return _link(_record_pages().filter(locale_id=locale_id).first())
+
+
+def record_links():
+    """``{locale_id: RecordLink}`` for every language with a live record page (one query), for the
+    surfaces that list entries of every language (the sitemap, the API)."""
+    links = {}
+    for record in _record_pages():
+        links.setdefault(record.locale_id, _link(record))
+    return links
+
+
+def entry_url(entry, links):
+    """The entry's URL in its own language (``/fr/<record>/<slug>/``), or None when it cannot be opened there
+    (no live, public record page in its language). ``links``: ``record_links()``."""
+    link = links.get(entry.locale_id)
+    return f"{link.url}{entry.slug}/" if link and link.url else None
+
+
+def record_url(locale_id=None):
+    """The public record's URL in a language (the active one by default), for links from pages to
+    entries; None while there is none."""
+    return record_link(locale_id).url
 
 
 @register_setting(icon="site")

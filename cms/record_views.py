@@ -38,7 +38,8 @@ def public_entries(record_page):
 
 
 def entry_filter(request, record_page):
-    return CooperationEntryFilter(request.GET, queryset=public_entries(record_page))
+    # The record's language only: its entries, and its records' slugs as the filters' values.
+    return CooperationEntryFilter(request.GET, queryset=public_entries(record_page), locale_id=record_page.locale_id)
 
 
 def record(request, record_page):

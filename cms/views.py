@@ -8,19 +8,22 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
-from wagtail.contrib.sitemaps import Sitemap as PageSitemap
-from wagtail.models import Page, Site
+from django.utils.translation import gettext
+from wagtail.contrib.sitemaps import Sitemap as WagtailPageSitemap
+from wagtail.models import Locale, Page, Site
+from wagtail.search.backends import get_search_backend
 
 from partnership.filters import MAX_QUERY_LENGTH
 from partnership.models import CooperationEntry
 from partnership.text import xml_safe
 
-from .models import record_link, record_url
-from .record_views import page_number
+from .models import entry_url, record_link, record_links
+from .record_views import page_number, without_view_restrictions
 
 # --- Site search ---------------------------------------------------------------------------------
 
@@ -33,21 +36,34 @@ SEARCH_LIMIT = 200
 SEARCH_PER_PAGE = 20
 
 
+def search_backend_alias(language_code):
+    """The search backend for a language: the alias named after it in ``WAGTAILSEARCH_BACKENDS`` when
+    there is one (``"fr"``: PostgreSQL's French stemming), else ``"default"``."""
+    return language_code if language_code in settings.WAGTAILSEARCH_BACKENDS else "default"
+
+
 def search(request):
-    """Pages and entries through Wagtail search (its database backend by default), paginated."""
+    """Pages and entries in the active language (/search/ or /fr/search/) through Wagtail search, paginated.
+
+    Only the language's own pages and entries are found, each at its own URL; the search runs on
+    the language's backend (``search_backend_alias``).
+    """
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     # Words only: quotes, brackets and operators mean syntax to the full-text engines, not text.
     words = " ".join(re.sub(r"[^\w\s]", " ", query).split())
     hits = []
     if words:
-        pages = Page.objects.live().public().filter(depth__gt=1).search(words)[:SEARCH_LIMIT]
-        hits += [{"type": "Page", "title": page.title, "url": page.url, "summary": ""} for page in pages]
-        # Entries are served under the record: while it is private, search shows none of them.
-        link = record_link()
+        locale = Locale.get_active()
+        backend = get_search_backend(search_backend_alias(locale.language_code))
+        pages = Page.objects.live().public().filter(depth__gt=1, locale_id=locale.pk)
+        pages = backend.search(words, pages)[:SEARCH_LIMIT]
+        hits += [{"type": gettext("Page"), "title": page.title, "url": page.url, "summary": ""} for page in pages]
+        # Entries are served under their language's record: while it is private, search shows none of them.
+        link = record_link(locale.pk)
         entries_url = link.url
-        entries = CooperationEntry.objects.public().select_related("partner")
-        entries = entries.search(words)[:SEARCH_LIMIT] if link.entries_public else []
+        entries = CooperationEntry.objects.public().filter(locale_id=locale.pk).select_related("partner")
+        entries = backend.search(words, entries)[:SEARCH_LIMIT] if link.entries_public else []
         hits += [
             {
                 "type": entry.get_kind_display(),
@@ -98,28 +114,77 @@ class _Domain:
         self.domain = domain
 
 
-class EntrySitemap(SiteRootUrls, DjangoSitemap):
-    """Every published entry's page under the record (only while the record is public)."""
-
-    def __init__(self, request, record_path):
-        super().__init__(request)
-        self.record_path = record_path
+class PageSitemap(SiteRootUrls, WagtailPageSitemap):
+    """Every live, public page of the site in every language (Wagtail's lists the default language's
+    tree only, the Site's root page being the English home page), each with its translations as
+    ``<xhtml:link rel="alternate" hreflang>`` (``SitePage.get_sitemap_urls``)."""
 
     def items(self):
-        return CooperationEntry.objects.public().only("slug", "last_published_at").order_by("pk")
+        roots = self.get_wagtail_site().root_page.get_translations(inclusive=True)
+        in_a_tree = Q()
+        for path in roots.values_list("path", flat=True):
+            in_a_tree |= Q(path__startswith=path)
+        pages = without_view_restrictions(Page.objects.live().filter(in_a_tree))
+        self.request.sitemap_translations = translations_by_key(pages)
+        return pages.order_by("path").defer_streamfields().specific()
+
+
+def translations_by_key(pages):
+    """``{translation_key: [(language_code, url), …]}`` of ``pages``, in LANGUAGES order (one query)."""
+    order = [code for code, _name in settings.LANGUAGES]
+    found = {}
+    for page in pages.select_related("locale").only("url_path", "path", "depth", "translation_key", "locale"):
+        url = page.get_full_url()
+        if url:
+            found.setdefault(page.translation_key, []).append((page.locale.language_code, url))
+    for translations in found.values():
+        translations.sort(key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
+    return found
+
+
+class EntrySitemap(SiteRootUrls, DjangoSitemap):
+    """Every published entry at its URL in its own language (under that language's public record page),
+    with its translations as alternates (Django's i18n sitemap: one item per translation_key)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+    def __init__(self, request, links):
+        super().__init__(request)
+        self.links = links  # cms.models.record_links()
+
+    def items(self):
+        public_locales = [locale_id for locale_id, link in self.links.items() if link.url]
+        entries = (
+            CooperationEntry.objects.public()
+            .filter(locale_id__in=public_locales)
+            .select_related("locale")
+            .only("slug", "last_published_at", "translation_key", "locale")
+            .order_by("pk")
+        )
+        groups = {}
+        for entry in entries:
+            groups.setdefault(entry.translation_key, {})[entry.locale.language_code] = entry
+        return list(groups.values())
+
+    def get_languages_for_item(self, item):
+        return [code for code, _name in settings.LANGUAGES if code in item]
 
     def location(self, item):
-        return f"{self.record_path}{item.slug}/"
+        # Django calls this with each of the item's languages active.
+        return entry_url(item[translation.get_language()], self.links)
 
     def lastmod(self, item):
-        return item.last_published_at
+        return max(entry.last_published_at for entry in item.values())
 
 
 def sitemap(request):
     # Wagtail's page sitemap lists live, public pages at their full URL, on the Site record's root URL.
     sitemaps = {"pages": PageSitemap(request)}
-    if entries_url := record_url():  # None while the record is private: then no entry is listed
-        sitemaps["entries"] = EntrySitemap(request, entries_url)
+    links = record_links()
+    if any(link.url for link in links.values()):  # no entry is listed while its record is private
+        sitemaps["entries"] = EntrySitemap(request, links)
     response = sitemap_view(request, sitemaps)
     # Addresses come from slugs, which cannot hold such characters; stored data is not trusted to.
     response.render()
@@ -130,19 +195,21 @@ def sitemap(request):
 def robots_txt(request):
     """Keep crawlers out of the admin, search, the API and the record's exports; point them to the sitemap.
 
-    Addresses come from the URL configuration and the page tree, in the default language (robots.txt
-    has none of its own).
+    Addresses come from the URL configuration and the page tree, in every language (robots.txt has
+    none of its own).
     """
-    with translation.override(settings.LANGUAGE_CODE):
-        search_url = reverse("search")
+    search_urls = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            search_urls.append(reverse("search"))
     api_url = reverse("wagtailapi:entries:listing").removesuffix("entries/")  # the API's root, /api/v2/
-    entries_url = record_url()
+    record_urls = sorted({link.url for link in record_links().values() if link.url})
     lines = [
         "User-agent: *",
         f"Disallow: {reverse('wagtailadmin_home')}",
-        f"Disallow: {search_url}",
+        *(f"Disallow: {url}" for url in search_urls),
         f"Disallow: {api_url}",
-        *([f"Disallow: {entries_url}export."] if entries_url else []),
+        *(f"Disallow: {url}export." for url in record_urls),
         "",
         f"Sitemap: {request.build_absolute_uri(reverse(sitemap))}",
         "",

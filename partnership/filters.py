@@ -123,7 +123,11 @@ class CooperationEntryFilter(django_filters.FilterSet):
         "beneficiary": (Place, "name"),
     }
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, locale_id=None, **kwargs):
+        """``locale_id``: the language (a Wagtail Locale's id) whose records the facets offer and
+        whose slugs the filters accept: the record page's. None offers every language's (the API
+        without ``?locale=``); the ``queryset`` given is filtered by the caller either way."""
+        self.locale_id = locale_id
         super().__init__(data, *args, **kwargs)
         # ``choices``: every value a filter accepts; ``options``: those listed to readers (with counts).
         self.choices, self.options = self.facet_options()
@@ -223,10 +227,11 @@ class CooperationEntryFilter(django_filters.FilterSet):
     LISTED_THROUGH = {"partner": "partner"}
 
     def facet_records(self, facet, model):
+        records = model.objects.all() if self.locale_id is None else model.objects.filter(locale_id=self.locale_id)
         if facet not in self.PUBLISHED_THROUGH:
-            return model.objects.all()
+            return records
         named = CooperationEntry.objects.filter(live=True, **{self.PUBLISHED_THROUGH[facet]: OuterRef("pk")})
-        return model.objects.filter(Exists(named))
+        return records.filter(Exists(named))
 
     def listed(self, facet):
         """Whether each record of ``facet`` is listed to readers: an expression to annotate its rows with."""

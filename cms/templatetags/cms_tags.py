@@ -1,10 +1,18 @@
 from typing import NamedTuple
 
 from django import template
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Substr
 from django.urls import reverse
-from wagtail.models import Site
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_noop
+from wagtail.models import Page, Site
 
-from cms.models import PartnersIndexPage, record_url
+from cms.models import CooperationRecordPage, PartnersIndexPage, record_url
+from cms.record_views import without_view_restrictions
+from partnership.models import CooperationEntry
 from partnership.text import isolate as text_isolate
 
 register = template.Library()
@@ -43,17 +51,32 @@ def site_header(context):
     request = context.get("request")
     site = Site.find_for_request(request)
     items = []
-    home_url = reverse("wagtail_serve", args=[""])
+    home_url = reverse("wagtail_serve", args=[""])  # the active language's root: / or /fr/
     if site is not None:
-        home = site.root_page
-        home_url = home.get_url(request) or home_url
-        for menu_page in home.get_children().live().in_menu().only("title", "url_path", "path", "depth"):
+        root = site.root_page
+        # The home page in the active language is the site root page's translation (Wagtail's routing
+        # serves /fr/ from it): its menu pages are those under it, in that language.
+        parent_is_a_home = Page.objects.filter(
+            translation_key=root.translation_key, path=Substr(OuterRef("path"), 1, len(root.path))
+        )
+        menu = (
+            Page.objects.live()
+            .in_menu()
+            .filter(depth=root.depth + 1, locale__language_code=translation.get_language())
+            .filter(Exists(parent_is_a_home))
+        )
+        for menu_page in menu.only("title", "url_path", "path", "depth").order_by("path"):
             url = menu_page.get_url(request)
             if url:
                 items.append(NavItem(menu_page.title, url, request.path.startswith(url)))
     search_url = reverse("search")
-    items.append(NavItem("Search", search_url, request.path == search_url))
-    return {"home_url": home_url, "nav_items": items, "organisation": context.get("organisation")}
+    items.append(NavItem(gettext("Search"), search_url, request.path == search_url))
+    return {
+        "home_url": home_url,
+        "nav_items": items,
+        "organisation": context.get("organisation"),
+        "language_links": context.get("language_links"),
+    }
 
 
 @register.simple_tag(takes_context=True)
@@ -78,3 +101,165 @@ def isolate(text):
     """Text whose bidi controls cannot spill into what follows (partnership.text.isolate), for the
     <title> and attributes, where <bdi> cannot go."""
     return text_isolate(text)
+
+
+# --- Languages: the switcher in the header and the <link rel="alternate" hreflang> in the head -----
+
+# Said, in the language the reader would switch to, when the page has no translation in it.
+NOT_AVAILABLE = {
+    "en": gettext_noop("This page is not available in English."),
+    "fr": gettext_noop("This page is not available in French."),
+}
+NOT_AVAILABLE_FALLBACK = gettext_noop("This page is not available in this language.")
+HOME_PAGE = gettext_noop("Home page")
+# A filtered record keeps, in another language, only the filters whose values mean the same in every
+# language; the others (partner, area, programme, beneficiary, the search words) name records by
+# their language's slugs or are words in its language.
+PORTABLE_FILTERS = ("kind", "year_from", "year_to", "sort")
+
+
+class LanguageLink(NamedTuple):
+    code: str  # the language's code ("fr"), for hreflang and lang
+    name: str  # its name in itself ("Français")
+    url: str  # the same page in that language, or that language's home page when there is none
+    available: bool  # whether ``url`` is this page's translation
+    message: str  # when not available: saying so, in that language ("Cette page n'existe pas en français.")
+    home_label: str  # "Home page", in that language
+
+
+class LanguageLinks(NamedTuple):
+    current: str  # the active language's code
+    alternates: list  # [(hreflang, absolute URL)] for <link rel="alternate">, x-default last; [] without translations
+    others: list  # a LanguageLink for each other language of the site
+
+
+def _language_name(code):
+    return translation.get_language_info(code)["name_local"].capitalize()
+
+
+def _in_language(code, message):
+    with translation.override(code):
+        return gettext(message)
+
+
+def _reverse_in(code, name, *args):
+    with translation.override(code):
+        return reverse(name, args=args)
+
+
+def _page_translations(request, page):
+    """``({code: url of page's translation}, {code: url of the home page})``: live, public pages only (one query)."""
+    site = Site.find_for_request(request)
+    wanted = Q(translation_key=page.translation_key)
+    if site is not None:
+        wanted |= Q(translation_key=site.root_page.translation_key, depth=site.root_page.depth)
+    pages = (
+        without_view_restrictions(Page.objects.live().filter(wanted))
+        .select_related("locale")
+        .only("url_path", "path", "depth", "translation_key", "locale__language_code")
+    )
+    translations, homes = {}, {}
+    for found in pages:
+        url = found.get_url(request)
+        if not url:
+            continue
+        if found.translation_key == page.translation_key:
+            translations[found.locale.language_code] = url
+        if site is not None and found.translation_key == site.root_page.translation_key:
+            homes[found.locale.language_code] = url
+    return translations, homes
+
+
+def _route_translations(context, page, translations):
+    """What the record page serves, in each language: the entry's translation under the record page's
+    (one query), or the record with its portable filters; ``translations`` are the record page's."""
+    entry = context.get("entry")
+    if entry is not None and getattr(entry, "translation_key", None):
+        entries = (
+            CooperationEntry.objects.public()
+            .filter(translation_key=entry.translation_key)
+            .select_related("locale")
+            .only("slug", "translation_key", "locale__language_code")
+        )
+        slugs = {found.locale.language_code: found.slug for found in entries}
+        return {code: f"{url}{slugs[code]}/" for code, url in translations.items() if code in slugs}
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else None
+    if query:
+        for name in list(query):
+            if name not in PORTABLE_FILTERS:
+                del query[name]
+        if query:
+            return {code: f"{url}?{query.urlencode()}" for code, url in translations.items()}
+    return translations
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """The page in each language of the site, for the header's switcher and the head's hreflang links.
+
+    Works for Wagtail pages (``page``), the record's routes (``entry`` on an entry's page, the listing
+    with its filters) and site search; anything else links to the other languages' home pages. One
+    query for a page (its translations and the home pages), one more on an entry's page; none on search.
+    Kept on the request, so the head and the header share it. Returns a ``LanguageLinks``.
+    """
+    request = context.get("request")
+    if request is not None and hasattr(request, "_language_links"):
+        return request._language_links
+    current = translation.get_language()
+    codes = [code for code, _name in settings.LANGUAGES]
+    page = context.get("page")
+    homes = None
+    if isinstance(page, Page) and page.pk and request is not None:
+        translations, homes = _page_translations(request, page)
+        if isinstance(page, CooperationRecordPage):
+            translations = _route_translations(context, page, translations)
+    elif request is not None and request.resolver_match and request.resolver_match.url_name == "search":
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        translations = {code: _reverse_in(code, "search") + query for code in codes}
+    else:
+        translations = {}
+    others = []
+    for code in codes:
+        if code == current:
+            continue
+        home = homes.get(code) if homes is not None else _reverse_in(code, "wagtail_serve", "")
+        if code not in translations and not home:
+            continue  # the site has nothing in that language
+        others.append(
+            LanguageLink(
+                code=code,
+                name=_language_name(code),
+                url=translations.get(code) or home,
+                available=code in translations,
+                message=""
+                if code in translations
+                else _in_language(code, NOT_AVAILABLE.get(code, NOT_AVAILABLE_FALLBACK)),
+                home_label=_in_language(code, HOME_PAGE),
+            )
+        )
+    alternates = []
+    if len(translations) > 1 and request is not None:
+        alternates = [(code, request.build_absolute_uri(translations[code])) for code in codes if code in translations]
+        if settings.LANGUAGE_CODE in translations:
+            alternates.append(("x-default", request.build_absolute_uri(translations[settings.LANGUAGE_CODE])))
+    links = LanguageLinks(current, alternates, others)
+    if request is not None:
+        request._language_links = links
+    return links
+
+
+@register.inclusion_tag("includes/language_switcher.html")
+def language_switcher(links):
+    """The header's switcher: a link to this page in each other language, or, where there is none, a
+    sentence saying so (in that language) and a link to that language's home page. No JavaScript."""
+    return {"links": links}
+
+
+@register.simple_tag
+def lang_if_other(code):
+    """`` lang="en"`` when text in ``code`` (a quote from an English document, a name left untranslated)
+    is shown on a page in another language; "" on a page in that language."""
+    if not code or code == translation.get_language():
+        return ""
+    return format_html(' lang="{}"', code)
