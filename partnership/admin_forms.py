@@ -27,7 +27,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.widgets.slug import SlugInput
 
-from .dates import InvalidFuzzyDate, parse_period
+from .dates import PARSED_LANGUAGE, InvalidFuzzyDate, format_period, parse_period
 from .importer.documents import document_sentences
 from .models import CooperationEntry, SourceDocument
 from .scheduling import ScheduleThatHasRunFormMixin
@@ -132,7 +132,10 @@ class CooperationEntryForm(ScheduleThatHasRunFormMixin, WagtailAdminModelForm):
             # A form posted without it (a script, a form from before the field existed) means the usual way.
             self.fields["direction"].required = False
         if self.instance is not None and "period" not in self.initial:
-            self.initial["period"] = self.instance.period_display
+            # The field is read back by parse_period, which reads English: shown in English whatever the admin's language.
+            self.initial["period"] = format_period(
+                self.instance.start, self.instance.end, self.instance.ongoing, language=PARSED_LANGUAGE
+            )
         for name, field in self.fields.items():
             if name in ("areas", "programmes", "places", "beneficiaries") and hasattr(field, "queryset"):
                 field.queryset = field.queryset.order_by("name")

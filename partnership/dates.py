@@ -13,15 +13,35 @@ import re
 from dataclasses import dataclass
 
 from babel.dates import format_date, get_month_names
+from django.conf import settings
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
-LOCALE = "en"  # the language dates are written in; Babel writes any other (“fr”) the same way
+# The language documents are read in (month names, “since”, “the early 1990s”): the importer's and
+# the admin's period field parse English, whatever language dates are shown in.
+PARSED_LANGUAGE = "en"
+
+
+def active_language(language=None):
+    """``language`` or, when None, the active one (``get_language()``; the site's default outside a
+    request), as Babel's locale name: ``"en"``, ``"fr"``, ``"fr_CA"``."""
+    return translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
 
 
 @functools.lru_cache(maxsize=4096)
-def _formatted(date, pattern):
-    """``date`` in a CLDR ``pattern`` (“MMMM y”), by Babel; kept, since exports write thousands."""
-    return format_date(date, pattern, locale=LOCALE)
+def _formatted(date, pattern, locale):
+    """``date`` in a CLDR ``pattern`` (“MMMM y”) in ``locale`` (a Babel locale name), by Babel; kept,
+    since exports write thousands."""
+    return format_date(date, pattern, locale=locale)
+
+
+def _in_language(language, message, **values):
+    """``message`` (a gettext msgid with %(name)s placeholders) translated into ``language``, filled in."""
+    if language == translation.get_language():
+        return gettext(message) % values  # the usual case, without switching languages row after row
+    with translation.override(language):
+        return gettext(message) % values
 
 
 class Precision(models.TextChoices):
@@ -41,11 +61,29 @@ DECADE_PARTS = {
     Precision.MID_DECADE: (4, 6),
     Precision.LATE_DECADE: (7, 9),
 }
+# How a decade is written (gettext msgids: French “les années 1990”, “au début des années 1990”, …);
+# ``DECADE_WORDS`` as the start of a period or on its own, ``DECADE_END_WORDS`` as the end of a
+# range (English drops the article: “the early 1990s – mid-2000s”).
 DECADE_WORDS = {
-    Precision.DECADE: "the {decade}s",
-    Precision.EARLY_DECADE: "the early {decade}s",
-    Precision.MID_DECADE: "the mid-{decade}s",
-    Precision.LATE_DECADE: "the late {decade}s",
+    Precision.DECADE: gettext_noop("the %(decade)ss"),
+    Precision.EARLY_DECADE: gettext_noop("the early %(decade)ss"),
+    Precision.MID_DECADE: gettext_noop("the mid-%(decade)ss"),
+    Precision.LATE_DECADE: gettext_noop("the late %(decade)ss"),
+}
+DECADE_END_WORDS = {
+    Precision.DECADE: gettext_noop("%(decade)ss"),
+    Precision.EARLY_DECADE: gettext_noop("early %(decade)ss"),
+    Precision.MID_DECADE: gettext_noop("mid-%(decade)ss"),
+    Precision.LATE_DECADE: gettext_noop("late %(decade)ss"),
+}
+SINCE = gettext_noop("since %(start)s")  # an open-ended period: “since 2014”, French “depuis 2014”
+# An open-ended period from a decade, whole sentences since French changes the article
+# (“depuis le début des années 1990”, not “depuis au début des années 1990”).
+SINCE_DECADE_WORDS = {
+    Precision.DECADE: gettext_noop("since the %(decade)ss"),
+    Precision.EARLY_DECADE: gettext_noop("since the early %(decade)ss"),
+    Precision.MID_DECADE: gettext_noop("since the mid-%(decade)ss"),
+    Precision.LATE_DECADE: gettext_noop("since the late %(decade)ss"),
 }
 # English month names read in documents, whole and abbreviated (“april”, “apr”, “sept”): month number.
 MONTHS = {name.lower(): number for number, name in get_month_names("wide", locale="en").items()}
@@ -129,13 +167,21 @@ class FuzzyDate:
         return f"{self.date.year:04d}"
 
     def __str__(self):
+        return self.words()
+
+    def words(self, language=None, as_end=False):
+        """The date as readers read it in ``language`` (a Django language code; None: the active one):
+        “the early 1990s”, “2014”, “April 2013”, “12 September 2018”; French “au début des années
+        1990”, “avril 2013”, “12 septembre 2018”. ``as_end``: as the end of a range (“mid-2000s”)."""
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
         if self.precision in DECADE_WORDS:
-            return DECADE_WORDS[self.precision].format(decade=self.date.year - self.date.year % 10)
+            words = (DECADE_END_WORDS if as_end else DECADE_WORDS)[self.precision]
+            return _in_language(language, words, decade=self.date.year - self.date.year % 10)
         if self.precision == Precision.YEAR:
             return str(self.date.year)
         if self.precision == Precision.MONTH:
-            return _formatted(self.date, "MMMM y")  # “April 2013”
-        return _formatted(self.date, "d MMMM y")  # “12 September 2018”
+            return _formatted(self.date, "MMMM y", active_language(language))  # “April 2013”
+        return _formatted(self.date, "d MMMM y", active_language(language))  # “12 September 2018”
 
 
 def precision_problem(date, precision):
@@ -148,7 +194,7 @@ def precision_problem(date, precision):
         first_year = decade + DECADE_PARTS[precision][0]
         expected = datetime.date(first_year, 1, 1)
         if date != expected:
-            words = DECADE_WORDS[precision].format(decade=decade)
+            words = _in_language(PARSED_LANGUAGE, DECADE_WORDS[precision], decade=decade)
             return f"For “{words}” the date must be {expected.isoformat()}, the first day of that period, not {date.isoformat()}."
     elif precision == Precision.YEAR and (date.month, date.day) != (1, 1):
         return f"A date precise to the year must be 1 January ({date.year}-01-01), not {date.isoformat()}."
@@ -157,23 +203,30 @@ def precision_problem(date, precision):
     return ""
 
 
-def format_period(start, end=None, ongoing=False):
-    """Render a period the way the document writes it.
+def format_period(start, end=None, ongoing=False, language=None):
+    """Render a period the way the document writes it, in ``language`` (None: the active one).
 
     ``start`` and ``end`` are FuzzyDates or None. Examples: "April 2013",
-    "since 2014", "2009–2013", "April–July 2013", "the 1990s".
+    "since 2014", "2009–2013", "April–July 2013", "the 1990s"; in French "avril 2013",
+    "depuis 2014", "2009–2013", "avril–juillet 2013", "les années 1990" (month names from Babel,
+    the other words through gettext).
     """
     if start is None:
         return ""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
     if ongoing:
-        return f"since {start}"
+        if start.precision in SINCE_DECADE_WORDS:
+            decade = start.date.year - start.date.year % 10
+            return _in_language(language, SINCE_DECADE_WORDS[start.precision], decade=decade)
+        return _in_language(language, SINCE, start=start.words(language))
     if end is None or end == start:
-        return str(start)
+        return start.words(language)
     if start.precision == end.precision == Precision.YEAR:
         return f"{start.date.year}–{end.date.year}"
     if start.precision == end.precision == Precision.MONTH and start.date.year == end.date.year:
-        return f"{_formatted(start.date, 'MMMM')}–{end}"  # “April–July 2013”
-    return f"{start} – {str(end).removeprefix('the ')}"
+        # “April–July 2013”
+        return f"{_formatted(start.date, 'MMMM', active_language(language))}–{end.words(language)}"
+    return f"{start.words(language)} – {end.words(language, as_end=True)}"
 
 
 @dataclass(frozen=True)
@@ -237,7 +290,9 @@ def parse_period(text):
         first = f"{first} {end.date.year}"  # “April–July 2013”: the start takes the end's year
     start = _parse_one(first, whole, "start")
     if end.last_day < start.first_day:
-        raise InvalidFuzzyDate(f"In “{whole}” the end ({end}) is before the start ({start}).")
+        raise InvalidFuzzyDate(
+            f"In “{whole}” the end ({end.words(PARSED_LANGUAGE)}) is before the start ({start.words(PARSED_LANGUAGE)})."
+        )
     return Period(start, end if end != start else None)
 
 

@@ -37,7 +37,7 @@ from babel.numbers import get_currency_name, get_currency_symbol
 from django.utils.text import slugify
 
 from ..currencies import ISO_4217_CODES, format_amount
-from ..dates import MONTHS, InvalidFuzzyDate, parse_period
+from ..dates import MONTHS, PARSED_LANGUAGE, InvalidFuzzyDate, parse_period
 from ..models import normalise_quote
 from .reference import country_names, words
 
@@ -463,9 +463,9 @@ class Extractor:
         if fact.kind == "contribution" and fact.amount is not None:
             whom = [self.reference.get("places", slug)["name"] for slug in fact.beneficiaries]
             return (
-                f"{format_amount(fact.amount, fact.currency)} for {' and '.join(whom)}"
+                f"{format_amount(fact.amount, fact.currency, locale=PARSED_LANGUAGE)} for {' and '.join(whom)}"
                 if whom
-                else (f"Contribution of {format_amount(fact.amount, fact.currency)}")
+                else (f"Contribution of {format_amount(fact.amount, fact.currency, locale=PARSED_LANGUAGE)}")
             )
         if programme and fact.kind == "programme":
             return name if name.lower().endswith("programme") else f"Participation in the {name}"

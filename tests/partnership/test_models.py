@@ -197,12 +197,16 @@ def test_amounts_at_the_edges_of_words(entry, amount, shown):
     assert entry.amount_display == shown
 
 
-def test_amounts_are_ready_for_french():
+def test_amounts_are_written_the_french_way_in_french():
+    """The code where French puts a currency, after the number (a no-break space between), words and
+    separators from Babel's French data."""
     from partnership.currencies import format_amount
 
-    assert format_amount(Decimal("5000000000"), "EUR", locale="fr") == "EUR 5 milliards"
-    assert format_amount(Decimal("1500000"), "EUR", locale="fr") == "EUR 1,5 million"
-    assert format_amount(Decimal("12.50"), "EUR", locale="fr") == "EUR 12,50"
+    assert format_amount(Decimal("5000000000"), "EUR", locale="fr") == "5 milliards\u00a0EUR"
+    assert format_amount(Decimal("1500000"), "EUR", locale="fr") == "1,5 million\u00a0EUR"
+    assert format_amount(Decimal("12.50"), "EUR", locale="fr") == "12,50\u00a0EUR"
+    assert format_amount(Decimal("12500"), "EUR", locale="fr") == "12\u202f500\u00a0EUR"
+    assert format_amount(Decimal("999999999999.99"), "USD", locale="fr") == "1\u202f000 milliards\u00a0USD"
 
 
 @pytest.mark.parametrize("code", ["XXX", "XTS", "ANG"])  # no currency, testing, withdrawn in 2025
