@@ -27,6 +27,11 @@ MAX_DIGITS = 18  # every number of up to 18 digits fits a 64-bit integer
 SEARCH_OPERATORS = ("and", "or")
 
 
+def language_codes():
+    """The codes of the site's languages (its Wagtail Locales), for messages: ``["en", "fr"]``."""
+    return list(Locale.objects.order_by("language_code").values_list("language_code", flat=True))
+
+
 class ValidatedParametersMixin:
     """Every parameter Wagtail reads but does not check is checked here first: a bad one is a 400 naming it.
 
@@ -72,8 +77,7 @@ class ValidatedParametersMixin:
         if "search_operator" in query and query["search_operator"].lower() not in SEARCH_OPERATORS:
             raise BadRequestError(f"search_operator must be one of: {', '.join(SEARCH_OPERATORS)}")
         if "locale" in query and not Locale.objects.filter(language_code=query["locale"]).exists():
-            codes = ", ".join(Locale.objects.order_by("language_code").values_list("language_code", flat=True))
-            raise BadRequestError(f"locale: no such language ({codes or 'none configured'})")
+            raise BadRequestError(f"locale: no such language ({', '.join(language_codes()) or 'none configured'})")
         if "format" in query and query["format"] not in self.rendered_formats():
             raise BadRequestError(f"format must be one of: {', '.join(self.rendered_formats())}")
 
@@ -166,8 +170,11 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
     def get_queryset(self):
         entries = CooperationEntry.objects.public()
         locale_id = None
-        if "locale" in self.request.GET:  # an existing language: check_parameter_values said so
-            locale_id = Locale.objects.get(language_code=self.request.GET["locale"]).pk
+        if "locale" in self.request.GET:  # Wagtail asks for the queryset before checking the parameters
+            locale = Locale.objects.filter(language_code=self.request.GET["locale"]).first()
+            if locale is None:
+                raise BadRequestError(f"locale: no such language ({', '.join(language_codes()) or 'none configured'})")
+            locale_id = locale.pk
             entries = entries.filter(locale_id=locale_id)
         filterset = CooperationEntryFilter(self.request.GET, queryset=entries, locale_id=locale_id)
         if not filterset.is_valid():

@@ -16,6 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from wagtail.models import PageViewRestriction
 
+from partnership.dates import PARSED_LANGUAGE
 from partnership.filters import CooperationEntryFilter
 from partnership.models import Area, CooperationEntry, Place, Programme
 
@@ -177,4 +178,7 @@ def entry_context(entry, record_url):
         "related_entries": related,
         "record_url": record_url,
         "partner_record_query": urlencode({"partner": entry.partner.slug}) if entry.partner_id else "",
+        # Source documents are in the language the importer reads: their quote keeps its own ``lang``
+        # on a page in another language.
+        "source_language": PARSED_LANGUAGE,
     }

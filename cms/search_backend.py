@@ -13,6 +13,7 @@ the PostgreSQL, SQLite FTS5 or fallback implementation for the database in use).
 
 import re
 
+from wagtail.models import Locale, TranslatableMixin
 from wagtail.search.backends.database import SearchBackend as database_backend
 from wagtail.search.query import And, Boost, Fuzzy, MatchAll, Not, Or, Phrase, PlainText
 
@@ -76,15 +77,56 @@ class WordsSearchMixin:
         return super().search(MatchAll(), queryset.none())
 
 
+class LanguageConfigIndexMixin:
+    """Each translatable object indexed with its language's text search configuration (PostgreSQL).
+
+    The backend's ``LANGUAGE_CONFIGS`` (``{"fr": "french"}``) names, for a language code, the
+    configuration its pages and records are indexed with (French stemming for French content);
+    other objects get the backend's ``SEARCH_CONFIG`` (None: the database's default). French
+    content is then searched through a backend alias with ``SEARCH_CONFIG: "french"``
+    (cms.views.search_backend_alias), whose stems match.
+    """
+
+    def add_items(self, model, objs):
+        configs = self.backend.language_configs
+        if not configs or not issubclass(model, TranslatableMixin):
+            return super().add_items(model, objs)
+        codes = dict(Locale.objects.values_list("pk", "language_code"))
+        groups = {}
+        for obj in objs:
+            groups.setdefault(configs.get(codes.get(obj.locale_id), self.backend.config), []).append(obj)
+        default = self.backend.config
+        try:
+            for config, group in groups.items():
+                self.backend.config = config  # what the backend's indexer builds each vector with
+                super().add_items(model, group)
+        finally:
+            self.backend.config = default
+
+
 _classes = {}
 
 
 def SearchBackend(params):  # noqa: N802 - the name Wagtail looks up in a backend module
-    backend = database_backend(params)
+    """Wagtail's database backend for the database in use, searching words; on PostgreSQL, indexing
+    each language with its own configuration (``LANGUAGE_CONFIGS``, see LanguageConfigIndexMixin).
+    ``SEARCH_ONLY``: True for an alias that only searches (see below)."""
+    language_configs = dict(params.get("LANGUAGE_CONFIGS", {}))
+    own = ("LANGUAGE_CONFIGS", "SEARCH_ONLY")
+    backend = database_backend({name: value for name, value in params.items() if name not in own})
     base = type(backend)
     if base not in _classes:
-        _classes[base] = type(f"Words{base.__name__}", (WordsSearchMixin, base), {})
+        attributes = {}
+        if hasattr(backend, "config"):  # PostgreSQL: text search configurations
+            index = type(f"Language{base.index_class.__name__}", (LanguageConfigIndexMixin, base.index_class), {})
+            attributes["index_class"] = index
+        _classes[base] = type(f"Words{base.__name__}", (WordsSearchMixin, base), attributes)
     backend.__class__ = _classes[base]
+    backend.language_configs = language_configs if hasattr(backend, "config") else {}
+    if params.get("SEARCH_ONLY"):
+        # An alias that searches the index another one writes (with AUTO_UPDATE False): update_index
+        # passes it by ("doesn't require rebuilding") instead of reindexing every language its way.
+        backend.rebuilder_class = None
     return backend
 
 

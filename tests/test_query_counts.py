@@ -25,26 +25,31 @@ ONE_LEVEL = 3 + 2 + PRIVACY  # 1-3, 4-5 the page one level down, 6-7 the privacy
 # Every HTML page adds, for its header: the organisation's settings (name, logo: Wagtail site
 # settings) and the main navigation (the home page's live children shown in menus).
 HEADER = 2
+# Every page adds, for the language switcher and the head's hreflang links (cms_tags.language_links):
+# the page's live, public translations and the home pages of every language (one query); an
+# entry's page one more, the entry's translations.
+LANGUAGES = 1
 PINNED = {
     # 1-3, 4-5 the privacy check; 6 every view restriction (the partner pages' public()); 7 the
     # record page's URL and privacy; 8 the latest entries; 9 the live partner pages.
-    "/": 3 + PRIVACY + 4 + HEADER,
+    "/": 3 + PRIVACY + 4 + HEADER + LANGUAGES,
     # 1-7; 8 every view restriction (public()); 9 the breadcrumbs (the page's ancestors); 10 the
     # live partner pages with their partner and framework.
-    "/partners/": ONE_LEVEL + 3 + HEADER,
+    "/partners/": ONE_LEVEL + 3 + HEADER + LANGUAGES,
     # 1-5 as above, 6-7 the partner page; 8-9 the privacy check; 10 the record page's URL and
     # privacy; 11 the partner's live entries; 12-14 their areas, programmes and places; 15 the
     # areas named by the page's entry blocks; 16 the breadcrumbs; 17 the partner; 18 its
     # framework; 19 the photo.
-    "/partners/japan/": ONE_LEVEL + 2 + 10 + HEADER,
+    "/partners/japan/": ONE_LEVEL + 2 + 10 + HEADER + LANGUAGES,
     # 1-7; 8 every facet's options (one UNION); 9 the facet counts (one UNION, which also gives the
     # total); 10 the breadcrumbs; 11 one page of entries; 12-13 their areas and programmes.
-    "/cooperation/": ONE_LEVEL + 6 + HEADER,
-    "/cooperation/?area=maritime-security&kind=post&kind=exercise&sort=title": ONE_LEVEL + 6 + HEADER,
-    "/cooperation/?partner=japan&area=cyber-defence&programme=nope&q=japan&page=99": ONE_LEVEL + 6 + HEADER,
+    "/cooperation/": ONE_LEVEL + 6 + HEADER + LANGUAGES,
+    "/cooperation/?area=maritime-security&kind=post&kind=exercise&sort=title": ONE_LEVEL + 6 + HEADER + LANGUAGES,
+    "/cooperation/?partner=japan&area=cyber-defence&programme=nope&q=japan&page=99": ONE_LEVEL + 6 + HEADER + LANGUAGES,
     # 1-7; 8 the entry; 9-12 its areas, programmes, places and beneficiaries; 13 its partner's
     # page; 14 related entries; 15 the breadcrumbs (the record page's ancestors).
-    "/cooperation/japan-liaison-officer-maritime-command/": ONE_LEVEL + 8 + HEADER,
+    # + 2 the language links: the record page's translations and homes, the entry's translations.
+    "/cooperation/japan-liaison-officer-maritime-command/": ONE_LEVEL + 8 + HEADER + LANGUAGES + 1,
     # Files under the record page (Wagtail's serve view, see cms/urls.py) are routed and checked the same way
     # (1-7), then: 8 facet options (they validate the filters); 9 the entries, streamed in batches
     # of 500; 10-13 the batch's areas, programmes, places and beneficiaries. See the export test below.
@@ -57,7 +62,9 @@ PINNED = {
     # The API: no page routing. 1 options; 2 count; 3 the entries; 4-7 their relations; …
     # + 1 whether the record page is public (its entries are served only while it is).
     "/api/v2/entries/?partner=japan&limit=20": 10,
-    "/search/?q=japan": 4 + 1 + HEADER,  # + 1 the Site for the host (no page routing found it)
+    # + 1 the Site for the host (no page routing found it); + 1 the active Locale, whose pages and
+    # entries alone are searched (the language links cost none here: search is in every language).
+    "/search/?q=japan": 4 + 1 + HEADER + 1,
     "/sitemap.xml": 11,
 }
 

@@ -188,7 +188,15 @@ WAGTAIL_SITE_NAME = "Partnership CMS"
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # Wagtail's database backend, searching the words of a query (quotes and operators are not syntax).
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search_backend"}}
+# On PostgreSQL, French pages and records are indexed with French stemming (LANGUAGE_CONFIGS) and
+# searched through the "fr" alias (SEARCH_CONFIG "french"; it writes nothing: the default one
+# indexes every language), used when French is the active language (cms.views.search). SQLite's
+# FTS5 has no stemming: there both aliases search the same way.
+SEARCH_LANGUAGE_CONFIGS = {"fr": "french"}
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "cms.search_backend", "LANGUAGE_CONFIGS": SEARCH_LANGUAGE_CONFIGS},
+    "fr": {"BACKEND": "cms.search_backend", "SEARCH_CONFIG": "french", "AUTO_UPDATE": False, "SEARCH_ONLY": True},
+}
 WAGTAILAPI_LIMIT_MAX = 100
 if os.environ.get("WAGTAILAPI_BASE_URL"):
     WAGTAILAPI_BASE_URL = os.environ["WAGTAILAPI_BASE_URL"]

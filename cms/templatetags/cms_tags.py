@@ -190,7 +190,8 @@ def _route_translations(context, page, translations):
             if name not in PORTABLE_FILTERS:
                 del query[name]
         if query:
-            return {code: f"{url}?{query.urlencode()}" for code, url in translations.items()}
+            translations = {code: f"{url}?{query.urlencode()}" for code, url in translations.items()}
+        translations[translation.get_language()] = request.get_full_path()  # this very listing
     return translations
 
 

@@ -6,6 +6,9 @@ French title and slug, published), and the snippets one French entry needs (Japa
 the entry's areas and programmes), then that entry itself. Another entry and page stay English only.
 """
 
+import datetime
+from decimal import Decimal
+
 from django.utils import timezone
 from wagtail.models import Locale
 
@@ -15,6 +18,10 @@ from partnership.models import Area, CooperationEntry, Partner, Programme
 ENTRY_EN = "japan-liaison-officer-maritime-command"
 ENTRY_FR = "japon-officier-de-liaison-commandement-maritime"
 ENTRY_FR_TITLE = "Officier de liaison au Commandement maritime"
+# Words French stemming matches to their forms in the description ("coopérer": "coopération").
+ENTRY_FR_DESCRIPTION = "Le Japon a désigné un officier de liaison au Commandement maritime, pour la coopération navale."
+ENTRY_FR_DATE = datetime.date(2013, 4, 1)  # April 2013, to the month: "avril 2013"
+ENTRY_FR_AMOUNT = Decimal("5000000000")  # USD: "5 milliards USD"
 RECORD_FR = "cooperation-fr"  # the French record page's slug: /fr/cooperation-fr/
 PARTNERS_FR = "partenaires"
 JAPAN_FR = "japon"
@@ -94,8 +101,17 @@ def add_french():
     record_fr = translate_page(
         CooperationRecordPage.objects.get(locale__language_code="en"), fr, "Coopération", RECORD_FR
     )
-    entry_fr = translate_entry(CooperationEntry.objects.get(slug=ENTRY_EN), fr, ENTRY_FR_TITLE, ENTRY_FR)
-    japan_fr = PartnerPage.objects.filter(pk__in=[]).first()
+    entry_fr = translate_entry(
+        CooperationEntry.objects.get(slug=ENTRY_EN),
+        fr,
+        ENTRY_FR_TITLE,
+        ENTRY_FR,
+        description=ENTRY_FR_DESCRIPTION,
+        start_date=ENTRY_FR_DATE,
+        start_precision="month",
+        amount=ENTRY_FR_AMOUNT,
+        currency="USD",
+    )
     copy = japan_page.copy_for_translation(fr, copy_parents=True)
     copy.partner = Partner.objects.get(slug=JAPAN_FR, locale=fr)
     copy.title, copy.slug = "Relations avec le Japon", JAPAN_FR
