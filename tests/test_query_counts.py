@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, PageViewRestriction
 
 from cms.models import CooperationRecordPage, PartnerPage, PartnersIndexPage
+from tests.cms.french import ENTRY_FR, JAPAN_FR, PARTNERS_FR, RECORD_FR, add_french
 from tests.cms.test_models import add_entries
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +99,38 @@ def test_exports_cost_a_fixed_number_of_queries_per_batch_of_500(client, loaded,
     assert count_queries(client, url) == PINNED[url]
     add_entries(1000)  # 1,024 entries: three batches
     assert count_queries(client, url) == PINNED[url] + 2 * EXPORT_BATCH_QUERIES
+
+
+# The same URLs in French (tests/cms/french.py makes the French pages and an entry) cost the same, and
+# two queries of routing more, whatever the URL: Wagtail's routing finds the site's root page in the
+# active language (``root_page.localized``: its translation), and cms.wagtail_hooks checks that the
+# page found is in the URL's language (the page's Locale).
+FRENCH_ROUTING = 2
+FRENCH_URLS = {
+    "/": "/fr/",
+    "/partners/": f"/fr/{PARTNERS_FR}/",
+    "/partners/japan/": f"/fr/{PARTNERS_FR}/{JAPAN_FR}/",
+    "/cooperation/": f"/fr/{RECORD_FR}/",
+    "/cooperation/?area=maritime-security&kind=post&kind=exercise&sort=title": (
+        f"/fr/{RECORD_FR}/?area=maritime-security-fr&kind=post&kind=exercise&sort=title"
+    ),
+    "/cooperation/japan-liaison-officer-maritime-command/": f"/fr/{RECORD_FR}/{ENTRY_FR}/",
+    "/cooperation/export.csv": f"/fr/{RECORD_FR}/export.csv",
+    "/cooperation/export.json": f"/fr/{RECORD_FR}/export.json",
+    "/cooperation/feed.atom": f"/fr/{RECORD_FR}/feed.atom",
+    "/cooperation/feeds/japan.atom": f"/fr/{RECORD_FR}/feeds/{JAPAN_FR}.atom",
+    "/search/?q=japan": "/fr/search/?q=japon",
+}
+
+
+@pytest.mark.parametrize(("english", "french"), FRENCH_URLS.items(), ids=FRENCH_URLS.values())
+def test_french_urls_cost_the_queries_english_ones_do(client, loaded, english, french):
+    add_french()
+    for url in (english, french):
+        count_queries(client, url)  # warm Wagtail's caches
+    assert count_queries(client, english) == PINNED[english]
+    expected = PINNED[english] + (FRENCH_ROUTING if not english.startswith("/search/") else 0)
+    assert count_queries(client, french) == expected, f"{french} costs other queries than {english}"
 
 
 # --- Routing and privacy: Wagtail's, on the site's pages ------------------------------------------
