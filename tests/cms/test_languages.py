@@ -392,3 +392,9 @@ def test_the_admins_period_field_is_english_in_a_french_admin(french):
     with translation.override("fr"):
         assert entry.period_display == "avril 2013"
         assert form_class(instance=entry).initial["period"] == "April 2013"
+
+
+def test_robots_txt_keeps_crawlers_out_of_every_languages_search_and_exports(client, french):
+    lines = client.get("/robots.txt").content.decode().splitlines()
+    for path in ("/search/", "/fr/search/", "/cooperation/export.", f"{FR_RECORD}export."):
+        assert f"Disallow: {path}" in lines

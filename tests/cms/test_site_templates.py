@@ -141,7 +141,8 @@ def test_every_paginated_list_has_the_same_accessible_pagination(client, loaded,
 
 def test_robots_txt_follows_the_url_configuration_and_the_page_tree(client, loaded):
     assert client.get("/robots.txt").content.decode() == (
-        "User-agent: *\nDisallow: /admin/\nDisallow: /search/\nDisallow: /api/v2/\nDisallow: /cooperation/export.\n"
+        "User-agent: *\nDisallow: /admin/\nDisallow: /search/\nDisallow: /fr/search/\nDisallow: /api/v2/\n"
+        "Disallow: /cooperation/export.\n"
         "\nSitemap: http://testserver/sitemap.xml\n"
     )
     record = CooperationRecordPage.objects.get()
