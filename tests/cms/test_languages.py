@@ -264,16 +264,34 @@ def test_the_french_home_page_lists_french_entries_and_pages(client, french):
 # --- The French entry made in the admin: the bug ------------------------------------------------------
 
 
-def test_a_french_entry_is_never_listed_at_an_english_url(client, french, admin_client):
-    """Regression: an entry created in French (the admin's locale switcher) was listed in the sitemap,
-    search, home page and API at /cooperation/<slug>/, a 404. Every URL listed anywhere must open."""
-    wrong = f"{EN_RECORD}{ENTRY_FR}/"
+ADMIN_ENTRIES = "/admin/snippets/partnership/cooperationentry"
+NEW_FR = "japon-nouvelle-entree-amirale"
+
+
+def test_a_french_entry_is_never_listed_at_an_english_url(client, french, admin_user):
+    """Regression: an entry created in French through the admin's locale switcher was listed in the
+    sitemap, search, home page and API at /cooperation/<slug>/, a 404. Every URL listed anywhere opens."""
+    from tests.test_editors import entry_form
+
+    model = CooperationEntry.objects.get(slug=ENTRY_FR)
+    admin = client.__class__()
+    admin.force_login(admin_user)
+    data = entry_form(
+        model, title="Nouvelle entrée amirale", slug=NEW_FR, source_order=999, **{"action-publish": "publish"}
+    )
+    response = admin.post(f"{ADMIN_ENTRIES}/add/?locale=fr", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = CooperationEntry.objects.get(slug=NEW_FR)
+    assert created.live and created.locale.language_code == "fr"
+    wrong = f"{EN_RECORD}{NEW_FR}/"
     listed = [
         *sitemap_urls(client),
-        *(href for _title, href in search_hits(client, "/fr/search/?q=liaison")),
+        *(href for _title, href in search_hits(client, "/fr/search/?q=amirale")),
         *(a["href"] for a in soup(client, "/fr/").select("main a")),
         *(item["meta"]["html_url"] for item in client.get("/api/v2/entries/?limit=100").json()["items"]),
     ]
+    assert f"http://localhost{FR_RECORD}{NEW_FR}/" in listed  # the sitemap, at its French URL
+    assert f"{FR_RECORD}{NEW_FR}/" in listed  # search and the home page
     assert not any(url.endswith(wrong) for url in listed)
     for url in listed:
         path = re.sub(r"^https?://[^/]+", "", url)
