@@ -347,10 +347,11 @@ def test_the_switcher_says_so_in_french(client, french):
     )
 
 
-def test_the_switcher_works_without_a_french_site(client, loaded):
-    """English only: the switcher offers French's home page (Wagtail serves the English tree there)."""
+def test_without_a_french_site_there_is_nothing_to_switch_to(client, loaded):
+    """English only (no French home page): no switcher, no hreflang links."""
     page = soup(client, "/partners/japan/")
     assert page.html["lang"] == "en"
+    assert switcher(page) is None
     assert not page.select('head link[rel="alternate"][hreflang]')
 
 
