@@ -8,6 +8,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from partnership.models import Partner
 from partnership.text import xml_safe
@@ -48,7 +49,7 @@ class EntriesFeed(Feed):
         if partner_slug is not None:
             partner = Partner.objects.filter(slug=partner_slug, locale_id=record_page.locale_id).first()
             if partner is None:
-                raise Http404("No such partner.")
+                raise Http404(gettext("No such partner."))
         self.base = request.build_absolute_uri(record_page.url)
         # Atom wants an author for the feed: the organisation that publishes the site (its Wagtail
         # site settings; looked up by name, as cms.models imports this module).
@@ -57,13 +58,15 @@ class EntriesFeed(Feed):
 
     def title(self, obj):
         partner = obj["partner"]
-        return f"Cooperation with {partner.name}" if partner else "Cooperation with partner countries"
+        if partner:
+            return gettext("Cooperation with %(partner)s") % {"partner": partner.name}
+        return gettext("Cooperation with partner countries")
 
     def author_name(self, obj):
         return obj["organisation"].name
 
     def subtitle(self, obj):
-        return "Newly published cooperation entries."
+        return gettext("Newly published cooperation entries.")
 
     def link(self, obj):
         partner = obj["partner"]

@@ -12,6 +12,8 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.models import Page, Site
 
@@ -26,7 +28,7 @@ from .record_views import page_number
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Search the site", max_length=MAX_QUERY_LENGTH, required=False, strip=True)
+    q = forms.CharField(label=_("Search the site"), max_length=MAX_QUERY_LENGTH, required=False, strip=True)
 
 
 SEARCH_LIMIT = 200
@@ -42,7 +44,7 @@ def search(request):
     hits = []
     if words:
         pages = Page.objects.live().public().filter(depth__gt=1).search(words)[:SEARCH_LIMIT]
-        hits += [{"type": "Page", "title": page.title, "url": page.url, "summary": ""} for page in pages]
+        hits += [{"type": gettext("Page"), "title": page.title, "url": page.url, "summary": ""} for page in pages]
         # Entries are served under the record: while it is private, search shows none of them.
         link = record_link()
         entries_url = link.url
