@@ -7,6 +7,7 @@ Adding a string in a template or in Python without translating it fails here.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from django.utils.translation import ngettext
 
 from cms.models import CooperationRecordPage
 from cms.record_views import page_number, record
+from partnership.admin_forms import FilteredCheckboxList, PeriodInput, SentencePicker
 
 PROJECT_DIR = Path(settings.BASE_DIR)
 CATALOGUE = PROJECT_DIR / "locale" / "fr" / "LC_MESSAGES" / "django.po"
@@ -225,3 +227,26 @@ def test_a_page_number_too_high_is_told_in_french(pages, expected):
         if pages == 1
         else f"There are only {pages} pages of results; showing the last one."
     )
+
+
+# --- The entry form's script -----------------------------------------------------------------------
+
+
+def test_the_entry_form_script_gets_its_words_from_the_widgets():
+    """entry-form.js reads what it writes from the widgets' data-text-* attributes, translated here."""
+    with translation.override("fr"):
+        picker = BeautifulSoup(SentencePicker().render("source_quote", "", {"id": "id_source_quote"}), "html.parser")
+        period = BeautifulSoup(PeriodInput().render("period", "", {"id": "id_period"}), "html.parser")
+        checkboxes = FilteredCheckboxList("lieux").render("places", [], {"id": "id_places"})
+    container = picker.select_one("[data-sentence-picker]")
+    assert container["data-text-loading"] == "Chargement des phrases du document…"
+    assert container["data-text-sentences"] == "{count} phrases"
+    assert container["data-text-no-match"] == "Aucune phrase du document ne contient ces mots."
+    assert period.select_one(".period-input")["data-text-shown-as"] == "Affiché ainsi :"
+    assert 'data-text-chosen="Choisis :"' in checkboxes
+    script = (PROJECT_DIR / "static" / "partnership" / "admin" / "entry-form.js").read_text()
+    named = {
+        attribute.removeprefix("data-text-") for attribute in container.attrs if attribute.startswith("data-text-")
+    }
+    named |= {"shown-as", "field-by-field", "chosen"}
+    assert set(re.findall(r'say\(container, "([a-z-]+)"', script)) == named
