@@ -37,7 +37,7 @@ from .models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocum
 
 MAX_PASTED_CHARACTERS = 500_000  # a family's document is 3,000 to 10,000; any character is at most 4 bytes
 
-PASTED = "the pasted text"
+PASTED = _("the pasted text")
 ENTRY_PERMISSIONS = ModelPermissionPolicy(CooperationEntry)
 
 

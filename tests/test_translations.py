@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from cms.models import CooperationRecordPage
 from cms.record_views import page_number, record
 from partnership.admin_forms import FilteredCheckboxList, PeriodInput, SentencePicker
+from partnership.importer import DocumentError, parse_document
 
 PROJECT_DIR = Path(settings.BASE_DIR)
 CATALOGUE = PROJECT_DIR / "locale" / "fr" / "LC_MESSAGES" / "django.po"
@@ -250,3 +251,17 @@ def test_the_entry_form_script_gets_its_words_from_the_widgets():
     }
     named |= {"shown-as", "field-by-field", "chosen"}
     assert set(re.findall(r'say\(container, "([a-z-]+)"', script)) == named
+
+
+# --- Messages from Python --------------------------------------------------------------------------
+
+
+def test_an_import_refused_is_explained_in_french():
+    with translation.override("fr"), pytest.raises(DocumentError) as refused:
+        parse_document("Partners of the organisation\nNo title here.", "relations.txt")
+    message = str(refused.value)
+    assert message.startswith("« relations.txt » ne commence pas par un titre « Relations with <partenaire> »")
+    assert "attendu un document « Relations with … » de l’organisation" in message
+    with pytest.raises(DocumentError) as refused:
+        parse_document("Partners of the organisation\nNo title here.", "relations.txt")
+    assert str(refused.value).startswith("“relations.txt” does not start with a title “Relations with <partner>”")
