@@ -21,9 +21,11 @@ from django.core.paginator import Paginator
 from django.test import RequestFactory
 from django.utils import translation
 from django.utils.translation import ngettext
+from django.views.defaults import server_error
 
 from cms.models import CooperationRecordPage
 from cms.record_views import page_number, record
+from cms.resilience import database_unavailable_response
 from partnership.admin_forms import FilteredCheckboxList, PeriodInput, SentencePicker
 from partnership.importer import DocumentError, parse_document
 
@@ -156,6 +158,25 @@ def test_the_404_page_without_prefix_stays_english(client):
     soup = BeautifulSoup(response.content, "html.parser")
     assert soup.h1.get_text(strip=True) == "Page not found"
     assert "Skip to main content" in soup.select_one(".skip-link").get_text()
+
+
+@pytest.mark.parametrize(
+    ("page", "title", "english"),
+    [
+        ("500", "Une erreur s’est produite", "Something went wrong"),
+        ("503", "Temporairement indisponible", "unavailable"),
+    ],
+)
+def test_the_error_pages_follow_the_language(page, title, english):
+    """500 and 503 are rendered without a request context (no query): the active language still applies."""
+    request = RequestFactory().get("/fr/")
+    with translation.override("fr"):
+        response = server_error(request) if page == "500" else database_unavailable_response()
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.html["lang"] == "fr"
+    assert soup.title.get_text() == title and soup.h1.get_text() == title
+    assert "Aller à la page d’accueil" in soup.get_text()
+    assert english not in soup.get_text()
 
 
 def render_record(query=""):
