@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install requirements lint format check clean bench loadtest
+.PHONY: run test install requirements lint format check clean bench loadtest messages
 
 # Create the virtual environment and install the pinned requirements (compiled,
 # with hashes: requirements-dev.txt holds the runtime set too); redone only when
@@ -30,8 +30,18 @@ requirements:
 	$(PIP_COMPILE) --output-file requirements.txt requirements.in
 	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
+# The French interface strings, compiled from the catalogue in the repository (the .mo is not committed;
+# compilemessages needs GNU gettext's msgfmt). Only the project's locale/ is compiled, not .venv's packages.
+MESSAGES := locale/fr/LC_MESSAGES/django.mo
+$(MESSAGES): locale/fr/LC_MESSAGES/django.po $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench --locale=fr
+
+## make messages: extract the interface strings into locale/fr/LC_MESSAGES/django.po (then translate the new ones)
+messages: install
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench --no-obsolete --add-location=file
+
 ## make run: install, migrate, load the fixtures, create a local admin, serve http://127.0.0.1:8000
-run: install
+run: install $(MESSAGES)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_fixtures
 	$(PY) manage.py create_local_admin
@@ -39,7 +49,7 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: install, then run the whole test suite (SQLite, or DATABASE_URL if set), one process per core
-test: install
+test: install $(MESSAGES)
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 ## make bench: the site under gunicorn at three sizes, SQLite (and PostgreSQL with DATABASE_URL); writes bench/RESULTS.md
@@ -70,4 +80,4 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) var db.sqlite3
+	rm -rf $(VENV) var db.sqlite3 $(MESSAGES)

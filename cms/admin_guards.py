@@ -34,6 +34,7 @@ from django.shortcuts import redirect
 from django.utils.datastructures import MultiValueDictKeyError
 from django.utils.html import strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from wagtail.admin.views.generic.models import CopyViewMixin
 from wagtail.models import LockableMixin, Page
 
@@ -101,7 +102,7 @@ def go_back(request, message):
 
 def incomplete_form():
     return HttpResponseBadRequest(
-        "The form sent was incomplete (a field is missing). Reload the page and try again.",
+        gettext("The form sent was incomplete (a field is missing). Reload the page and try again."),
         content_type="text/plain; charset=utf-8",
     )
 
@@ -119,7 +120,7 @@ class AdminGuardMiddleware:
             # An id beyond 64 bits (?collection_id=10**30) failed deep in Wagtail's listings (a 500); it is never
             # a real one. Other parameters (a search for a long number, a filter) are the listings' own business.
             return HttpResponseBadRequest(
-                "A number in the request is too large.", content_type="text/plain; charset=utf-8"
+                gettext("A number in the request is too large."), content_type="text/plain; charset=utf-8"
             )
         if (
             request.path_info.startswith("/admin/")
@@ -129,7 +130,7 @@ class AdminGuardMiddleware:
             # Wagtail 7.4's image and document listings fail (a 500 in the search backend: the usage count is an
             # annotation the search cannot filter on) when a search and a usage filter are combined.
             return HttpResponseBadRequest(
-                "Search and the usage count filter cannot be combined: use one, then the other.",
+                gettext("Search and the usage count filter cannot be combined: use one, then the other."),
                 content_type="text/plain; charset=utf-8",
             )
         if not is_admin_change(request):
@@ -175,7 +176,7 @@ class AdminGuardMiddleware:
             and "fts5: syntax error" in str(exception)
         ):
             return HttpResponseBadRequest(
-                "The search could not be understood: search for words, without quotes or signs.",
+                gettext("The search could not be understood: search for words, without quotes or signs."),
                 content_type="text/plain; charset=utf-8",
             )
         if not is_admin_change(request):
@@ -186,5 +187,5 @@ class AdminGuardMiddleware:
             return incomplete_form()
         if isinstance(exception, ValidationError):
             details = "; ".join(exception.messages)
-            return go_back(request, f"This could not be done: {details}")
+            return go_back(request, gettext("This could not be done: %(details)s") % {"details": details})
         return None

@@ -16,6 +16,7 @@ import logging
 
 from django.db import DataError
 from django.http import HttpResponse
+from django.utils.translation import gettext
 
 MAX_QUERY_STRING = 8192  # what common web servers accept in a request line
 UNCHECKED_PARAMETERS_PREFIXES = ("/admin/", "/api/v2/pages/", "/api/v2/images/", "/documents/")
@@ -30,19 +31,22 @@ def plain(status, message):
     return response
 
 
+def nul_message():
+    return gettext("A value in the request contains a NUL character (%00), which is not allowed.")
+
+
 class BadRequestMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-            return plain(
-                414, f"The address is too long: its query string may hold at most {MAX_QUERY_STRING} characters."
-            )
+            message = gettext("The address is too long: its query string may hold at most %(limit)s characters.")
+            return plain(414, message % {"limit": MAX_QUERY_STRING})
         if request.path.startswith(UNCHECKED_PARAMETERS_PREFIXES) and any(
             "\x00" in value for values in request.GET.lists() for value in values[1]
         ):
-            return plain(400, "A value in the request contains a NUL character (%00), which is not allowed.")
+            return plain(400, nul_message())
         return self.get_response(request)
 
     def process_exception(self, request, exception):
@@ -50,7 +54,7 @@ class BadRequestMiddleware:
             isinstance(exception, DataError) and "out of range" in str(exception)
         ):
             logger.info("Refused a request with a number too large for the database: %s", request.get_full_path()[:200])
-            return plain(400, "A number in the request is too large.")
+            return plain(400, gettext("A number in the request is too large."))
         if isinstance(exception, DataError) and "NUL" in str(exception):
-            return plain(400, "A value in the request contains a NUL character (%00), which is not allowed.")
+            return plain(400, nul_message())
         return None

@@ -9,6 +9,7 @@ queries does not grow with the number of blocks.
 
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
@@ -20,24 +21,24 @@ PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul"]
 
 
 class HeadingBlock(blocks.StructBlock):
-    text = blocks.CharBlock(max_length=200, help_text="The section's title, as readers will see it.")
+    text = blocks.CharBlock(max_length=200, help_text=_("The section's title, as readers will see it."))
     level = blocks.ChoiceBlock(
-        choices=[("h2", "Section (level 2)"), ("h3", "Subsection (level 3)")],
+        choices=[("h2", _("Section (level 2)")), ("h3", _("Subsection (level 3)"))],
         default="h2",
-        help_text="Level 2 starts a section and appears in the table of contents; level 3 is a subsection.",
+        help_text=_("Level 2 starts a section and appears in the table of contents; level 3 is a subsection."),
     )
     anchor = blocks.CharBlock(
         required=False,
         max_length=80,
-        help_text="The part of the link after # (made from the text if left empty). Keep it stable once published.",
+        help_text=_("The part of the link after # (made from the text if left empty). Keep it stable once published."),
     )
 
     class Meta:
         icon = "title"
-        label = "Heading"
+        label = _("Heading")
         template = "cms/blocks/heading.html"
         preview_value = {"text": "Key areas of cooperation", "level": "h2"}
-        description = "A section or subsection title, with a link anchor for the table of contents."
+        description = _("A section or subsection title, with a link anchor for the table of contents.")
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
@@ -53,49 +54,51 @@ def heading_anchor(value):
 class ParagraphBlock(blocks.RichTextBlock):
     class Meta:
         icon = "pilcrow"
-        label = "Paragraph"
+        label = _("Paragraph")
         template = "cms/blocks/paragraph.html"
         preview_value = "<p>Japan’s cooperation with NATO is mutually beneficial.</p>"
-        description = "Running text: paragraphs, links, emphasis and simple lists."
+        description = _("Running text: paragraphs, links, emphasis and simple lists.")
 
 
 class BulletListBlock(blocks.StructBlock):
-    items = blocks.ListBlock(blocks.RichTextBlock(features=INLINE_FEATURES, label="Point"), min_num=1, label="Points")
+    items = blocks.ListBlock(
+        blocks.RichTextBlock(features=INLINE_FEATURES, label=_("Point")), min_num=1, label=_("Points")
+    )
 
     class Meta:
         icon = "list-ul"
-        label = "Bullet list"
+        label = _("Bullet list")
         template = "cms/blocks/bullet_list.html"
         preview_value = {"items": ["<p>First point.</p>", "<p>Second point.</p>"]}
-        description = "A list of short points."
+        description = _("A list of short points.")
 
 
 class QuoteBlock(blocks.StructBlock):
-    quote = blocks.TextBlock(help_text="The words quoted, without quotation marks.")
-    attribution = blocks.CharBlock(required=False, max_length=200, help_text="Who said or wrote it.")
+    quote = blocks.TextBlock(help_text=_("The words quoted, without quotation marks."))
+    attribution = blocks.CharBlock(required=False, max_length=200, help_text=_("Who said or wrote it."))
 
     class Meta:
         icon = "openquote"
-        label = "Quote"
+        label = _("Quote")
         template = "cms/blocks/quote.html"
         preview_value = {"quote": "Cooperation is mutually beneficial.", "attribution": "NATO"}
-        description = "A quotation with its source."
+        description = _("A quotation with its source.")
 
 
 class CaptionedImageBlock(blocks.StructBlock):
     image = ImageChooserBlock()
-    caption = blocks.CharBlock(required=False, max_length=300, help_text="Shown under the image.")
+    caption = blocks.CharBlock(required=False, max_length=300, help_text=_("Shown under the image."))
     alt_text = blocks.CharBlock(
         required=False,
         max_length=300,
-        help_text="What the image shows, for people who cannot see it. Leave empty to use the image's description.",
+        help_text=_("What the image shows, for people who cannot see it. Leave empty to use the image's description."),
     )
 
     class Meta:
         icon = "image"
-        label = "Captioned image"
+        label = _("Captioned image")
         template = "cms/blocks/captioned_image.html"
-        description = "An image with a caption."
+        description = _("An image with a caption.")
 
 
 class KeyFactBlock(blocks.StructBlock):
@@ -109,10 +112,10 @@ class KeyFactsBlock(blocks.StructBlock):
 
     class Meta:
         icon = "list-ol"
-        label = "Key facts"
+        label = _("Key facts")
         template = "cms/blocks/key_facts.html"
         preview_value = {"title": "Key facts", "facts": [{"label": "Partner since", "value": "the early 1990s"}]}
-        description = "A short list of labelled facts, such as dates and figures."
+        description = _("A short list of labelled facts, such as dates and figures.")
 
 
 class PartnerEntriesMixin:
@@ -132,29 +135,31 @@ class PartnerEntriesMixin:
 
 
 class EntriesBlock(PartnerEntriesMixin, blocks.StructBlock):
-    area = SnippetChooserBlock("partnership.Area", required=False, help_text="Show only entries in this area or theme.")
+    area = SnippetChooserBlock(
+        "partnership.Area", required=False, help_text=_("Show only entries in this area or theme.")
+    )
     kind = blocks.ChoiceBlock(
-        choices=CooperationEntry.Kind.choices, required=False, help_text="Show only entries of this kind."
+        choices=CooperationEntry.Kind.choices, required=False, help_text=_("Show only entries of this kind.")
     )
     programme = SnippetChooserBlock(
         "partnership.Programme",
         required=False,
-        help_text="Show only entries linked to this programme, fund or body.",
+        help_text=_("Show only entries linked to this programme, fund or body."),
     )
     style = blocks.ChoiceBlock(
         choices=[
-            ("prose", "The document's sentences, each followed by the facts recorded from it"),
-            ("list", "A list of entries with their dates and descriptions"),
+            ("prose", _("The document's sentences, each followed by the facts recorded from it")),
+            ("list", _("A list of entries with their dates and descriptions")),
         ],
         default="list",
     )
 
     class Meta:
         icon = "table"
-        label = "Cooperation entries"
+        label = _("Cooperation entries")
         template = "cms/blocks/entries.html"
         preview_value = {"style": "list", "kind": "milestone"}
-        description = "This partner's published entries of one area, kind or programme, always up to date."
+        description = _("This partner's published entries of one area, kind or programme, always up to date.")
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
@@ -167,17 +172,17 @@ class EntriesBlock(PartnerEntriesMixin, blocks.StructBlock):
 class TimelineBlock(PartnerEntriesMixin, blocks.StructBlock):
     title = blocks.CharBlock(required=False, max_length=100, default="Milestones")
     kind = blocks.ChoiceBlock(
-        choices=[("milestone", "Milestones only"), ("dated", "Every dated entry")],
+        choices=[("milestone", _("Milestones only")), ("dated", _("Every dated entry"))],
         default="milestone",
-        help_text="Which entries appear on the timeline, in date order.",
+        help_text=_("Which entries appear on the timeline, in date order."),
     )
 
     class Meta:
         icon = "date"
-        label = "Timeline"
+        label = _("Timeline")
         template = "cms/blocks/timeline.html"
         preview_value = {"title": "Milestones", "kind": "milestone"}
-        description = "This partner's milestones (or every dated entry) on a timeline, always up to date."
+        description = _("This partner's milestones (or every dated entry) on a timeline, always up to date.")
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)

@@ -19,6 +19,7 @@ fails there.
 
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from wagtail.admin.utils import get_user_display_name
 
 
@@ -64,9 +65,11 @@ def form_base_revision(request, latest_id, latest_created_at):
 def newer_version_message(revision, noun):
     """“Ada saved a newer version of this page on 29 Nov 2026 at 14:02, after you opened it. …”"""
     return format_html(
-        "{name} saved a newer version of this {noun} on {when}, after you opened it. Both versions are "
-        "kept in the history, where you can compare them; saving this form makes yours the newest.",
-        name=get_user_display_name(revision.user) if revision.user else "Someone else",
+        gettext(
+            "{name} saved a newer version of this {noun} on {when}, after you opened it. Both versions are "
+            "kept in the history, where you can compare them; saving this form makes yours the newest."
+        ),
+        name=get_user_display_name(revision.user) if revision.user else gettext("Someone else"),
         noun=noun,
         when=timezone.localtime(revision.created_at).strftime("%d %b %Y at %H:%M"),
     )

@@ -51,7 +51,7 @@ class EntriesFeed(Feed):
         if partner_slug is not None:
             partner = Partner.objects.filter(slug=partner_slug, locale_id=record_page.locale_id).first()
             if partner is None:
-                raise Http404("No such partner.")
+                raise Http404(gettext("No such partner."))
         self.base = request.build_absolute_uri(record_page.url)
         # Atom wants an author for the feed: the organisation that publishes the site (its Wagtail
         # site settings; looked up by name, as cms.models imports this module).

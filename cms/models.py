@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Length, Substr
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
@@ -101,7 +103,7 @@ class SitePage(FixtureTracked, Page):
 class IntroPage(SitePage):
     """A page whose own text is a short introduction; what it lists comes from elsewhere."""
 
-    intro = RichTextField(features=INLINE_FEATURES, blank=True, help_text="A few sentences introducing the page.")
+    intro = RichTextField(features=INLINE_FEATURES, blank=True, help_text=_("A few sentences introducing the page."))
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
@@ -150,17 +152,17 @@ class PartnerPage(SitePage):
         Partner,
         on_delete=models.PROTECT,
         related_name="pages",
-        help_text="The partner this page is about; its entries appear in the page's entry and timeline blocks.",
+        help_text=_("The partner this page is about; its entries appear in the page's entry and timeline blocks."),
     )
-    lead = models.TextField(help_text="The opening paragraph, in one or two sentences.")
+    lead = models.TextField(help_text=_("The opening paragraph, in one or two sentences."))
     image = models.ForeignKey("wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    image_caption = models.CharField(max_length=300, blank=True, help_text="Shown under the photo.")
+    image_caption = models.CharField(max_length=300, blank=True, help_text=_("Shown under the photo."))
     highlights = StreamField(
         [("highlight", blocks.RichTextBlock(features=INLINE_FEATURES, label="Highlight"))],
         blank=True,
-        help_text="The short bullet summary at the top of the page.",
+        help_text=_("The short bullet summary at the top of the page."),
     )
-    body = StreamField(SectionsBlock(), blank=True, help_text="The page's sections, in reading order.")
+    body = StreamField(SectionsBlock(), blank=True, help_text=_("The page's sections, in reading order."))
 
     parent_page_types = ["cms.PartnersIndexPage"]
     subpage_types = []
@@ -187,14 +189,16 @@ class PartnerPage(SitePage):
             if self.pk:
                 others = others.exclude(pk=self.pk)
             if others.exists():
-                raise ValidationError({"partner": "Another page in this language is already about this partner."})
+                raise ValidationError(
+                    {"partner": gettext("Another page in this language is already about this partner.")}
+                )
 
     def copy_refused_because(self):
         """Why this page cannot be copied (a copy keeps its partner and language, which ``clean`` refuses)."""
-        return (
-            f"“{self.title}” cannot be copied: a partner has one page per language, and a copy would be a "
-            f"second page about {self.partner}. Edit this page instead, or add a new page for another partner."
-        )
+        return gettext(
+            "“%(title)s” cannot be copied: a partner has one page per language, and a copy would be a "
+            "second page about %(partner)s. Edit this page instead, or add a new page for another partner."
+        ) % {"title": self.title, "partner": self.partner}
 
     def get_meta_description(self):
         return self.search_description or self.lead
@@ -385,13 +389,13 @@ class OrganisationSettings(BaseSiteSetting):
     """
 
     name = models.CharField(
-        max_length=200, default="NATO", help_text="The organisation's name, as the public knows it."
+        max_length=200, default="NATO", help_text=_("The organisation's name, as the public knows it.")
     )
     short_name = models.CharField(
         max_length=50,
         default="NATO",
         blank=True,
-        help_text="A short form for narrow places, such as the end of each page's title in a browser tab.",
+        help_text=_("A short form for narrow places, such as the end of each page's title in a browser tab."),
     )
     logo = models.ForeignKey(
         "wagtailimages.Image",
@@ -399,13 +403,13 @@ class OrganisationSettings(BaseSiteSetting):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Shown in the header beside the name (optional).",
+        help_text=_("Shown in the header beside the name (optional)."),
     )
 
     panels = [FieldPanel("name"), FieldPanel("short_name"), FieldPanel("logo")]
 
     class Meta:
-        verbose_name = "organisation"
+        verbose_name = _("organisation")
 
     def __str__(self):
         return self.name

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
 from wagtail.models import PageViewRestriction
 
 from partnership.dates import PARSED_LANGUAGE
@@ -86,11 +87,15 @@ def page_number(value, paginator):
     try:
         number = int(value)
     except (TypeError, ValueError):
-        return 1, "The page number was not a number; showing the first page."
+        return 1, gettext("The page number was not a number; showing the first page.")
     if number < 1:
-        return 1, "Page numbers start at 1; showing the first page."
+        return 1, gettext("Page numbers start at 1; showing the first page.")
     if number > last:
-        return last, f"There are only {last} page(s) of results; showing the last one."
+        return last, ngettext(
+            "There is only %(count)s page of results; showing the last one.",
+            "There are only %(count)s pages of results; showing the last one.",
+            last,
+        ) % {"count": last}
     return number, ""
 
 
@@ -98,7 +103,7 @@ def filter_errors(filterset):
     """Each problem in the filters, with the label of the filter it concerns, for the summary."""
     fields = filterset.form.fields
     return [
-        {"field": name, "label": fields[name].label if name in fields else "Filters", "message": message}
+        {"field": name, "label": fields[name].label if name in fields else gettext("Filters"), "message": message}
         for name, messages in filterset.form.errors.items()
         for message in messages
     ]

@@ -28,6 +28,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -50,11 +52,11 @@ class LoginForm(WagtailLoginForm):
     """Wagtail's login form with a one-time code, required from accounts that have two-factor sign-in."""
 
     otp_token = forms.CharField(
-        label="Code from your authenticator app (or a recovery code)",
+        label=_("Code from your authenticator app (or a recovery code)"),
         required=False,
         max_length=16,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-        help_text="Only if two-factor sign-in is on for your account.",
+        help_text=_("Only if two-factor sign-in is on for your account."),
     )
 
     def clean(self):
@@ -70,7 +72,7 @@ class LoginForm(WagtailLoginForm):
                 sender=__name__, credentials={"username": self.cleaned_data.get("username")}, request=self.request
             )
             raise forms.ValidationError(
-                "Enter the current code from your authenticator app, or one of your recovery codes.",
+                gettext("Enter the current code from your authenticator app, or one of your recovery codes."),
                 code="invalid_otp",
             )
         user.otp_device = device  # django-otp marks the session verified when the login completes
@@ -97,7 +99,9 @@ class TwoFactorMiddleware:
                 logout(request)
                 return redirect(f"{reverse('wagtailadmin_login')}?next={request.path}")
             if required() and not has_device(user) and url_name not in OPEN_URL_NAMES:
-                messages.warning(request, "Set up two-factor sign-in to continue: it is required on this site.")
+                messages.warning(
+                    request, gettext("Set up two-factor sign-in to continue: it is required on this site.")
+                )
                 return redirect("two_factor_setup")
         return self.get_response(request)
 
@@ -118,7 +122,7 @@ def new_recovery_codes(user):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label="Code from your authenticator app", max_length=16)
+    code = forms.CharField(label=_("Code from your authenticator app"), max_length=16)
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,9 +139,9 @@ def setup(request):
             if form.is_valid() and django_otp.match_token(user, form.cleaned_data["code"]) is not None:
                 TOTPDevice.objects.filter(user=user).delete()
                 StaticDevice.objects.filter(user=user).delete()
-                messages.success(request, "Two-factor sign-in is off for your account.")
+                messages.success(request, gettext("Two-factor sign-in is off for your account."))
                 return redirect("two_factor_setup")
-            messages.error(request, "That code is not right: two-factor sign-in is still on.")
+            messages.error(request, gettext("That code is not right: two-factor sign-in is still on."))
         return TemplateResponse(request, "two_factor/setup.html", context)
 
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
@@ -151,7 +155,9 @@ def setup(request):
             django_otp.login(request, device)
             context.update(confirmed=device, recovery_codes=new_recovery_codes(user), just_enrolled=True)
             return TemplateResponse(request, "two_factor/setup.html", context)
-        form.add_error("code", "That code is not right. Check the time on your phone and enter the newest code.")
+        form.add_error(
+            "code", gettext("That code is not right. Check the time on your phone and enter the newest code.")
+        )
     context.update(form=form, qr=qr_svg(device.config_url), key=device_key(device))
     return TemplateResponse(request, "two_factor/setup.html", context)
 

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.sitemaps import Sitemap as WagtailPageSitemap
 from wagtail.models import Locale, Page, Site
 from wagtail.search.backends import get_search_backend
@@ -29,7 +30,7 @@ from .record_views import page_number, without_view_restrictions
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Search the site", max_length=MAX_QUERY_LENGTH, required=False, strip=True)
+    q = forms.CharField(label=_("Search the site"), max_length=MAX_QUERY_LENGTH, required=False, strip=True)
 
 
 SEARCH_LIMIT = 200

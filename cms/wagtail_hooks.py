@@ -23,7 +23,7 @@ def serve_pages_only_in_their_own_language(page, request, serve_args, serve_kwar
     """
     language = translation.get_language()
     if language != settings.LANGUAGE_CODE and page.locale.language_code != language:
-        raise Http404("This page is not available in this language yet.")
+        raise Http404(translation.gettext("This page is not available in this language yet."))
 
 
 @hooks.register("insert_editor_js")
@@ -48,7 +48,7 @@ def tell_of_a_newer_version(request, instance, noun):
 
 @hooks.register("before_edit_page")
 def tell_of_a_newer_page_version(request, page):
-    tell_of_a_newer_version(request, page, "page")
+    tell_of_a_newer_version(request, page, translation.gettext("page"))
 
 
 @hooks.register("before_edit_snippet")
@@ -88,8 +88,8 @@ def two_factor_account_item(request):
 
     return {
         "url": reverse("two_factor_setup"),
-        "label": "Two-factor sign-in",
-        "help_text": "A code from an authenticator app when you sign in, with recovery codes.",
+        "label": translation.gettext("Two-factor sign-in"),
+        "help_text": translation.gettext("A code from an authenticator app when you sign in, with recovery codes."),
     }
 
 

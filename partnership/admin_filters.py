@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 
 from .models import Area, CooperationEntry, Partner, Programme
@@ -14,22 +15,22 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class EntryAdminFilterSet(WagtailFilterSet):
-    partner = django_filters.ModelChoiceFilter(queryset=Partner.objects.order_by("name"), label="Partner")
-    kind = django_filters.ChoiceFilter(choices=CooperationEntry.Kind.choices, label="Kind")
-    areas = django_filters.ModelChoiceFilter(queryset=Area.objects.order_by("name"), label="Area or theme")
+    partner = django_filters.ModelChoiceFilter(queryset=Partner.objects.order_by("name"), label=_("Partner"))
+    kind = django_filters.ChoiceFilter(choices=CooperationEntry.Kind.choices, label=_("Kind"))
+    areas = django_filters.ModelChoiceFilter(queryset=Area.objects.order_by("name"), label=_("Area or theme"))
     programmes = django_filters.ModelChoiceFilter(
-        queryset=Programme.objects.order_by("name"), label="Programme, fund or body"
+        queryset=Programme.objects.order_by("name"), label=_("Programme, fund or body")
     )
-    year = YearFilter(label="Year", method="filter_year", min_value=1900, max_value=2100)
+    year = YearFilter(label=_("Year"), method="filter_year", min_value=1900, max_value=2100)
     live = django_filters.ChoiceFilter(
-        label="Status",
+        label=_("Status"),
         choices=[
-            ("live", "Published"),
-            ("draft", "Draft or unpublished"),
-            ("changes", "Published, with a newer draft"),
+            ("live", _("Published")),
+            ("draft", _("Draft or unpublished")),
+            ("changes", _("Published, with a newer draft")),
         ],
         method="filter_status",
-        empty_label="Any",
+        empty_label=_("Any"),
     )
 
     class Meta:

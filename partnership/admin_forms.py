@@ -17,6 +17,8 @@ from django import forms
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import (
     FieldPanel,
@@ -71,7 +73,9 @@ class FilteredCheckboxList(forms.CheckboxSelectMultiple):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["filter_label"] = f"Find {self.noun}" if self.noun else "Find"
+        context["widget"]["filter_label"] = (
+            gettext("Find %(noun)s") % {"noun": self.noun} if self.noun else gettext("Find")
+        )
         return context
 
     @property
@@ -118,12 +122,14 @@ class CooperationEntryForm(ScheduleThatHasRunFormMixin, WagtailAdminModelForm):
     """
 
     period = forms.CharField(
-        label="When",
+        label=_("When"),
         required=False,
         max_length=100,
         widget=PeriodInput,
-        help_text="As the document writes it: “the early 1990s”, “April 2013”, “since 2014”, “2009–2013”, "
-        "“from March 2010”. Leave it empty to set the dates field by field below.",
+        help_text=_(
+            "As the document writes it: “the early 1990s”, “April 2013”, “since 2014”, “2009–2013”, "
+            "“from March 2010”. Leave it empty to set the dates field by field below."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -243,7 +249,7 @@ def provenance_panel(collapsed=True):
             FieldPanel("source_section"),
             FieldPanel("source_quote", widget=SentencePicker()),
         ],
-        heading="Where it came from",
+        heading=_("Where it came from"),
         classname="collapsed" if collapsed else "",
     )
 
@@ -258,7 +264,7 @@ ENTRY_EDIT_HANDLER = ObjectList(
                 slug_panel(),
                 FieldPanel("description"),
             ],
-            heading="The fact",
+            heading=_("The fact"),
         ),
         MultiFieldPanel(
             [
@@ -271,24 +277,24 @@ ENTRY_EDIT_HANDLER = ObjectList(
                         FieldPanel("end_precision"),
                         FieldPanel("ongoing"),
                     ],
-                    heading="Dates, field by field",
+                    heading=_("Dates, field by field"),
                     classname="collapsed",
                 ),
             ],
-            heading="When",
+            heading=_("When"),
         ),
         MultiFieldPanel(
             [FieldPanel("amount"), FieldPanel("currency"), FieldPanel("direction")],
-            heading="How much, and which way",
+            heading=_("How much, and which way"),
         ),
         MultiFieldPanel(
             [
-                FieldPanel("areas", widget=FilteredCheckboxList("areas")),
-                FieldPanel("programmes", widget=FilteredCheckboxList("programmes")),
-                FieldPanel("places", widget=FilteredCheckboxList("places")),
-                FieldPanel("beneficiaries", widget=FilteredCheckboxList("beneficiary countries")),
+                FieldPanel("areas", widget=FilteredCheckboxList(_("areas"))),
+                FieldPanel("programmes", widget=FilteredCheckboxList(_("programmes"))),
+                FieldPanel("places", widget=FilteredCheckboxList(_("places"))),
+                FieldPanel("beneficiaries", widget=FilteredCheckboxList(_("beneficiary countries"))),
             ],
-            heading="Where and with whom",
+            heading=_("Where and with whom"),
         ),
         provenance_panel(collapsed=False),
         PublishingPanel(),
@@ -301,7 +307,7 @@ PARTNER_PANELS = [
     slug_panel(),
     FieldPanel("framework"),
     FieldPanel("iso_code"),
-    FieldPanel("areas", widget=FilteredCheckboxList("areas")),
+    FieldPanel("areas", widget=FilteredCheckboxList(_("areas"))),
     provenance_panel(),
 ]
 FRAMEWORK_PANELS = [NewRecordTitlePanel("name", placeholder=False), slug_panel(), FieldPanel("description")]

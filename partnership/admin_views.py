@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import capfirst
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
@@ -32,7 +33,8 @@ def period_preview(request):
     "end_date": "", "end_precision": "", "ongoing": true}``, or ``{"error": …}`` with status 400."""
     text = request.GET.get("text", "")
     if len(text) > MAX_PERIOD_LENGTH:
-        return JsonResponse({"error": f"A period is at most {MAX_PERIOD_LENGTH} characters."}, status=400)
+        message = gettext("A period is at most %(limit)s characters.") % {"limit": MAX_PERIOD_LENGTH}
+        return JsonResponse({"error": message}, status=400)
     try:
         period = parse_period(text)
     except InvalidFuzzyDate as problem:
@@ -68,10 +70,13 @@ def approval_message(entry):
     name = f"{capfirst(entry._meta.verbose_name)} ‘{entry}’"
     state = entry.current_workflow_state
     if state is not None and state.current_task_state is not None:
-        return f"{name} approved; it now waits for “{state.current_task_state.task.name}”."
+        return gettext("%(name)s approved; it now waits for “%(task)s”.") % {
+            "name": name,
+            "task": state.current_task_state.task.name,
+        }
     if entry.live and not entry.has_unpublished_changes:
-        return f"{name} approved and published."
-    return f"{name} approved."
+        return gettext("%(name)s approved and published.") % {"name": name}
+    return gettext("%(name)s approved.") % {"name": name}
 
 
 def is_approval(request):
@@ -97,9 +102,9 @@ class EntryWorkflowActionView(WorkflowActionView):
 class ApproveBulkAction(SnippetBulkAction):
     """“Approve” on the entry listing: approves each chosen entry's current moderation step, as Approve does."""
 
-    display_name = "Approve"
+    display_name = _("Approve")
     action_type = "approve"
-    aria_label = "Approve the selected entries"
+    aria_label = _("Approve the selected entries")
     template_name = "partnership/bulk_actions/confirm_bulk_approve.html"
     action_priority = 20
     models = [CooperationEntry]

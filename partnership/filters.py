@@ -13,6 +13,8 @@ from operator import and_
 import django_filters
 from django import forms
 from django.db.models import BooleanField, CharField, Count, Exists, F, OuterRef, Q, Value
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Area, CooperationEntry, Partner, Place, Programme
 
@@ -21,9 +23,9 @@ SLUG_RE = re.compile(r"[-\w]{1,120}")
 MAX_QUERY_LENGTH = 200
 # Undated entries come last either way.
 SORTS = {
-    "date-desc": ("Newest first", [F("start_date").desc(nulls_last=True), "source_order", "pk"]),
-    "date-asc": ("Oldest first", [F("start_date").asc(nulls_last=True), "source_order", "pk"]),
-    "title": ("Title A–Z", ["title", "pk"]),
+    "date-desc": (_("Newest first"), [F("start_date").desc(nulls_last=True), "source_order", "pk"]),
+    "date-asc": (_("Oldest first"), [F("start_date").asc(nulls_last=True), "source_order", "pk"]),
+    "title": (_("Title A–Z"), ["title", "pk"]),
 }
 
 
@@ -38,7 +40,10 @@ class RecordFilterForm(forms.Form):
         year_from, year_to = cleaned.get("year_from"), cleaned.get("year_to")
         if year_from and year_to and year_from > year_to:
             cleaned["year_from"], cleaned["year_to"] = year_to, year_from
-            self.notices.append(f"The years were the wrong way round; showing {year_to} to {year_from}.")
+            self.notices.append(
+                gettext("The years were the wrong way round; showing %(start)s to %(end)s.")
+                % {"start": year_to, "end": year_from}
+            )
         return cleaned
 
 
@@ -80,22 +85,22 @@ class SlugsFilter(django_filters.MultipleChoiceFilter):
 
 class CooperationEntryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search the entries",
+        label=_("Search the entries"),
         method="filter_text",
         max_length=MAX_QUERY_LENGTH,
-        help_text="Words in the title, description or source sentence.",
+        help_text=_("Words in the title, description or source sentence."),
     )
-    partner = SlugsFilter("partner", "Partner")
+    partner = SlugsFilter("partner", _("Partner"))
     kind = django_filters.MultipleChoiceFilter(
-        choices=CooperationEntry.Kind.choices, label="Kind", widget=forms.CheckboxSelectMultiple
+        choices=CooperationEntry.Kind.choices, label=_("Kind"), widget=forms.CheckboxSelectMultiple
     )
-    area = SlugsFilter("areas", "Area or theme")
-    programme = SlugsFilter("programmes", "Programme, fund or body")
-    beneficiary = SlugsFilter("beneficiaries", "Beneficiary country")
-    year_from = YearFilter(label="From year", method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR)
-    year_to = YearFilter(label="To year", method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR)
+    area = SlugsFilter("areas", _("Area or theme"))
+    programme = SlugsFilter("programmes", _("Programme, fund or body"))
+    beneficiary = SlugsFilter("beneficiaries", _("Beneficiary country"))
+    year_from = YearFilter(label=_("From year"), method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR)
+    year_to = YearFilter(label=_("To year"), method="filter_years", min_value=MIN_YEAR, max_value=MAX_YEAR)
     sort = django_filters.ChoiceFilter(
-        label="Sort by",
+        label=_("Sort by"),
         choices=[(key, label) for key, (label, _order) in SORTS.items()],
         method="sort_by",
         empty_label=None,

@@ -16,7 +16,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.translation import ngettext
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.menu import MenuItem
@@ -35,7 +37,7 @@ from .models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocum
 
 MAX_PASTED_CHARACTERS = 500_000  # a family's document is 3,000 to 10,000; any character is at most 4 bytes
 
-PASTED = "the pasted text"
+PASTED = _("the pasted text")
 ENTRY_PERMISSIONS = ModelPermissionPolicy(CooperationEntry)
 
 
@@ -45,10 +47,13 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         required=False,
         allow_empty_file=True,  # the importer says what an empty file should have held
-        label="Document file",
-        help_text=(
-            f"A .txt, .html or .docx file of at most {MAX_DOCUMENT_BYTES // 1024 // 1024} MB, "
-            "such as the “Relations with …” page saved from the organisation's website."
+        label=_("Document file"),
+        help_text=format_lazy(
+            _(
+                "A .txt, .html or .docx file of at most {megabytes} MB, "
+                "such as the “Relations with …” page saved from the organisation's website."
+            ),
+            megabytes=MAX_DOCUMENT_BYTES // 1024 // 1024,
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(FORMATS)}),
     )
@@ -58,12 +63,15 @@ class ImportForm(forms.Form):
         # Below what one request's form fields may hold (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB, in UTF-8
         # bytes): a longer paste would be refused before this form could say why. Larger: upload a file.
         max_length=MAX_PASTED_CHARACTERS,
-        label="Or paste the document's text",
-        help_text=(
-            f"At most {MAX_PASTED_CHARACTERS:,} characters (upload a file for more). "
-            "The whole page as plain text: the title “Relations with <partner>” on the first line, then "
-            "“Last updated: 12 Sep. 2018 12:49”, the lead paragraph, the photo's caption, the highlights "
-            "as bullets and the sections with their headings."
+        label=_("Or paste the document's text"),
+        help_text=format_lazy(
+            _(
+                "At most {characters} characters (upload a file for more). "
+                "The whole page as plain text: the title “Relations with <partner>” on the first line, then "
+                "“Last updated: 12 Sep. 2018 12:49”, the lead paragraph, the photo's caption, the highlights "
+                "as bullets and the sections with their headings."
+            ),
+            characters=f"{MAX_PASTED_CHARACTERS:,}",
         ),
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
     )
@@ -73,8 +81,15 @@ class ImportForm(forms.Form):
         # Refused by its size, before a byte of it is read (a large upload waits in a temporary file).
         if upload and upload.size > MAX_DOCUMENT_BYTES:
             raise ValidationError(
-                f"“{upload.name}” is {upload.size / 1024 / 1024:.1f} MB; a partner document is at most "
-                f"{MAX_DOCUMENT_BYTES // 1024 // 1024} MB (the family's documents are a few kB of text)."
+                gettext(
+                    "“%(name)s” is %(size)s MB; a partner document is at most "
+                    "%(limit)s MB (the family's documents are a few kB of text)."
+                )
+                % {
+                    "name": upload.name,
+                    "size": f"{upload.size / 1024 / 1024:.1f}",
+                    "limit": MAX_DOCUMENT_BYTES // 1024 // 1024,
+                }
             )
         return upload
 
@@ -83,9 +98,11 @@ class ImportForm(forms.Form):
         has_file = bool(cleaned.get("file")) or "file" in self.errors
         has_text = bool(cleaned.get("text", "").strip()) or "text" in self.errors
         if has_file and has_text:
-            raise ValidationError("Give either a file or the pasted text, not both.")
+            raise ValidationError(gettext("Give either a file or the pasted text, not both."))
         if not has_file and not has_text:
-            raise ValidationError(f"Choose a file or paste the document's text: expected {EXPECTED}.")
+            raise ValidationError(
+                gettext("Choose a file or paste the document's text: expected %(expected)s.") % {"expected": EXPECTED}
+            )
         return cleaned
 
     def read(self):
@@ -106,7 +123,7 @@ class ImportView(ImportPermissionMixin, WagtailAdminTemplateMixin, FormView):
 
     form_class = ImportForm
     template_name = "partnership/imports/import.html"
-    page_title = "Import a partner document"
+    page_title = _("Import a partner document")
     header_icon = "upload"
     index_url_name = None
     review_url_name = None
@@ -144,11 +161,17 @@ def success_message(document, proposal):
         count,
     ) % {"title": document.title, "updated": f"{document.last_updated:%d %b %Y}", "count": count}
     if proposal.changes:
-        message += (
-            f" from {len(proposal.changes)} changed sentence(s) since the earlier version; "
-            f"{proposal.unchanged} fact(s) already here were not proposed again"
-        )
-    return message + ". Nothing is published: accept, edit or reject each below."
+        message += ngettext(
+            " from %(count)d changed sentence since the earlier version;",
+            " from %(count)d changed sentences since the earlier version;",
+            len(proposal.changes),
+        ) % {"count": len(proposal.changes)}
+        message += ngettext(
+            " %(count)d fact already here was not proposed again",
+            " %(count)d facts already here were not proposed again",
+            proposal.unchanged,
+        ) % {"count": proposal.unchanged}
+    return message + gettext(". Nothing is published: accept, edit or reject each below.")
 
 
 class DocumentImportIndexView(IndexView):
@@ -157,12 +180,12 @@ class DocumentImportIndexView(IndexView):
     model = DocumentImport
     permission_policy = ENTRY_PERMISSIONS
     any_permission_required = ["add"]
-    page_title = "Document imports"
+    page_title = _("Document imports")
     header_icon = "doc-full"
     default_ordering = "-imported_at"
     paginate_by = 50
     review_url_name = None
-    add_item_label = "Import a partner document"
+    add_item_label = _("Import a partner document")
 
     def get_base_queryset(self):
         return DocumentImport.objects.select_related("partner", "imported_by", "source").annotate(
@@ -178,19 +201,19 @@ class DocumentImportIndexView(IndexView):
         return reverse(self.review_url_name, args=[quote(instance.pk)])
 
     def get_list_more_buttons(self, instance):
-        return [ListMenuItem("Review", url=self.get_edit_url(instance), icon_name="tasks", priority=10)]
+        return [ListMenuItem(gettext("Review"), url=self.get_edit_url(instance), icon_name="tasks", priority=10)]
 
     @cached_property
     def columns(self):
         return [
-            TitleColumn("source_title", label="Document", sort_key="source__title", get_url=self.get_edit_url),
-            DateColumn("source_last_updated", label="Last updated", sort_key="source__last_updated"),
-            Column("partner_name", label="Partner", sort_key="partner__name"),
-            UserColumn("imported_by", label="Imported by", blank_display_name="the import_document command"),
-            DateColumn("imported_at", label="Imported", sort_key="imported_at"),
-            Column("to_review", label="To review", sort_key="to_review"),
-            Column("accepted", label="Accepted", sort_key="accepted"),
-            Column("rejected", label="Rejected", sort_key="rejected"),
+            TitleColumn("source_title", label=_("Document"), sort_key="source__title", get_url=self.get_edit_url),
+            DateColumn("source_last_updated", label=_("Last updated"), sort_key="source__last_updated"),
+            Column("partner_name", label=_("Partner"), sort_key="partner__name"),
+            UserColumn("imported_by", label=_("Imported by"), blank_display_name=_("the import_document command")),
+            DateColumn("imported_at", label=_("Imported"), sort_key="imported_at"),
+            Column("to_review", label=pgettext_lazy("number of proposals", "To review"), sort_key="to_review"),
+            Column("accepted", label=pgettext_lazy("number of proposals", "Accepted"), sort_key="accepted"),
+            Column("rejected", label=pgettext_lazy("number of proposals", "Rejected"), sort_key="rejected"),
         ]
 
 
@@ -227,7 +250,7 @@ class ReviewView(ReviewMixin, WagtailAdminTemplateMixin, TemplateView):
     accept_all_url_name = None
 
     def get_page_title(self):
-        return "Review import"
+        return gettext("Review import")
 
     def get_page_subtitle(self):
         return str(self.document_import)
@@ -397,7 +420,9 @@ class AcceptView(DecisionView):
         if error:
             messages.error(request, error)
         else:
-            messages.success(request, f"Submitted “{proposal.entry.title}” for moderation.")
+            messages.success(
+                request, gettext("Submitted “%(title)s” for moderation.") % {"title": proposal.entry.title}
+            )
         return self.back(proposal)
 
 
@@ -410,7 +435,9 @@ class RejectView(DecisionView):
         if error:
             messages.error(request, error)
         else:
-            messages.success(request, f"Rejected “{proposal.title}”: its draft entry is deleted.")
+            messages.success(
+                request, gettext("Rejected “%(title)s”: its draft entry is deleted.") % {"title": proposal.title}
+            )
         return self.back(proposal)
 
 
@@ -440,7 +467,7 @@ class AcceptAllView(DecisionView):
                 % {"count": accepted},
             )
         elif not errors:
-            messages.info(request, "Nothing is left to accept.")
+            messages.info(request, gettext("Nothing is left to accept."))
         return self.back()
 
 
@@ -459,7 +486,7 @@ class DocumentImportViewSet(ViewSet):
     name = "partnership_imports"
     url_prefix = "partnership/imports"
     icon = "upload"
-    menu_label = "Document imports"
+    menu_label = _("Document imports")
     menu_item_class = ImportMenuItem
 
     def url_names(self):
@@ -512,7 +539,7 @@ def point_back_to_the_review(request, instance):
     messages.info(
         request,
         format_html(
-            'Proposed by an import, and not yet accepted: <a href="{}#proposal-{}">back to its review</a>.',
+            gettext('Proposed by an import, and not yet accepted: <a href="{}#proposal-{}">back to its review</a>.'),
             url,
             proposal.pk,
         ),

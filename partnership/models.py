@@ -14,6 +14,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail import hooks
@@ -71,10 +73,10 @@ class SourceDocument(FixtureTracked):
     title = models.CharField(validators=[validate_text], max_length=255)
     slug = models.SlugField(max_length=120, unique=True)
     publisher = models.CharField(validators=[validate_text], max_length=255, blank=True)
-    url = models.URLField(blank=True, help_text="Where the document is published, if online.")
-    last_updated = models.DateTimeField(null=True, blank=True, help_text="The date the document itself gives.")
+    url = models.URLField(blank=True, help_text=_("Where the document is published, if online."))
+    last_updated = models.DateTimeField(null=True, blank=True, help_text=_("The date the document itself gives."))
     text = models.TextField(
-        validators=[validate_text], help_text="The full text, against which every quoted sentence is checked."
+        validators=[validate_text], help_text=_("The full text, against which every quoted sentence is checked.")
     )
 
     class Meta:
@@ -104,12 +106,12 @@ class Provenance(models.Model):
         validators=[validate_text],
         max_length=255,
         blank=True,
-        help_text="The heading of the document section the fact is in.",
+        help_text=_("The heading of the document section the fact is in."),
     )
     source_quote = models.TextField(
         validators=[validate_text],
         blank=True,
-        help_text="The sentence(s) the fact was taken from, exactly as in the document; one sentence per line.",
+        help_text=_("The sentence(s) the fact was taken from, exactly as in the document; one sentence per line."),
     )
 
     class Meta:
@@ -122,19 +124,22 @@ class Provenance(models.Model):
     def clean_provenance(self, required):
         errors = {}
         if required and not self.source_id:
-            errors["source"] = "Name the document this fact was taken from."
+            errors["source"] = gettext("Name the document this fact was taken from.")
         if required and not self.source_sentences:
-            errors["source_quote"] = "Quote the sentence this fact was taken from."
+            errors["source_quote"] = gettext("Quote the sentence this fact was taken from.")
         if self.source_sentences and not self.source_id:
-            errors["source"] = "A quoted sentence needs the document it is quoted from."
+            errors["source"] = gettext("A quoted sentence needs the document it is quoted from.")
         if self.source_id:
             missing = [sentence for sentence in self.source_sentences if not self.source.contains(sentence)]
             if missing:
-                errors["source_quote"] = f"Not found word for word in “{self.source}”: “{missing[0]}”"
+                errors["source_quote"] = gettext("Not found word for word in “%(document)s”: “%(sentence)s”") % {
+                    "document": self.source,
+                    "sentence": missing[0],
+                }
         return errors
 
 
-DUPLICATE_SLUG = "This slug is already used by another record in the same language; choose another."
+DUPLICATE_SLUG = _("This slug is already used by another record in the same language; choose another.")
 
 
 class SlugUniquePerLocale(models.Model):
@@ -170,7 +175,7 @@ class Translatable(SlugUniquePerLocale, TranslatableMixin, FixtureTracked, index
     """A translatable record with a slug unique within its locale, searched by name in the admin's choosers."""
 
     name = models.CharField(validators=[validate_text], max_length=255)
-    slug = models.SlugField(max_length=120, help_text="Part of public URLs and filters; keep it stable.")
+    slug = models.SlugField(max_length=120, help_text=_("Part of public URLs and filters; keep it stable."))
 
     search_fields = [
         index.SearchField("name"),
@@ -207,8 +212,8 @@ class Area(Translatable, Provenance):
     """A cooperation area (cyber defence, maritime security, …) or a theme of the document's sections."""
 
     class Category(models.TextChoices):
-        AREA = "area", "Area of practical cooperation"
-        THEME = "theme", "Theme of cooperation"
+        AREA = "area", _("Area of practical cooperation")
+        THEME = "theme", _("Theme of cooperation")
 
     category = models.CharField(max_length=10, choices=Category.choices, default=Category.AREA)
     description = models.TextField(validators=[validate_text], blank=True)
@@ -227,7 +232,7 @@ def iso_3166_problem(code):
     """Why ``code`` (two capital letters, as the field's validator has checked) is no ISO 3166-1
     country code, or '' when it is one, is empty, or is malformed (the field says so already)."""
     if len(code) == 2 and code.isascii() and code.isalpha() and code.isupper() and code not in ISO_3166_CODES:
-        return f"“{code}” is not an ISO 3166-1 country code (such as JP, UA)."
+        return gettext("“%(code)s” is not an ISO 3166-1 country code (such as JP, UA).") % {"code": code}
     return ""
 
 
@@ -235,16 +240,16 @@ class Place(Translatable):
     """A country, region or sea where cooperation happens or which benefits from it."""
 
     class Kind(models.TextChoices):
-        COUNTRY = "country", "Country"
-        REGION = "region", "Region"
-        SEA = "sea", "Sea or ocean"
+        COUNTRY = "country", _("Country")
+        REGION = "region", _("Region")
+        SEA = "sea", _("Sea or ocean")
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COUNTRY)
     iso_code = models.CharField(
-        "ISO 3166 code",
+        _("ISO 3166 code"),
         max_length=2,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Use the two capital letters of ISO 3166-1 (JP, UA, …).")],
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two capital letters of ISO 3166-1 (JP, UA, …)."))],
     )
 
     class Meta(Translatable.Meta):
@@ -253,7 +258,7 @@ class Place(Translatable):
     def clean(self):
         super().clean()
         if self.iso_code and self.kind != self.Kind.COUNTRY:
-            raise ValidationError({"iso_code": "Only a country has an ISO 3166 code."})
+            raise ValidationError({"iso_code": gettext("Only a country has an ISO 3166 code.")})
         if problem := iso_3166_problem(self.iso_code):
             raise ValidationError({"iso_code": problem})
 
@@ -262,12 +267,12 @@ class Programme(Translatable, Provenance):
     """A programme, initiative, fund, body or operation that partners take part in, shared between partners."""
 
     class Kind(models.TextChoices):
-        PROGRAMME = "programme", "Programme"
-        INITIATIVE = "initiative", "Initiative or framework"
-        PLATFORM = "platform", "Platform or forum"
-        FUND = "fund", "Trust fund"
-        BODY = "body", "Body, command or office"
-        OPERATION = "operation", "Operation or mission"
+        PROGRAMME = "programme", _("Programme")
+        INITIATIVE = "initiative", _("Initiative or framework")
+        PLATFORM = "platform", _("Platform or forum")
+        FUND = "fund", _("Trust fund")
+        BODY = "body", _("Body, command or office")
+        OPERATION = "operation", _("Operation or mission")
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     acronym = models.CharField(validators=[validate_text], max_length=30, blank=True)
@@ -277,13 +282,15 @@ class Programme(Translatable, Provenance):
         null=True,
         blank=True,
         related_name="children",
-        help_text="The programme this one belongs to (the Interoperability Platform belongs to the Partnership Interoperability Initiative).",
+        help_text=_(
+            "The programme this one belongs to (the Interoperability Platform belongs to the Partnership Interoperability Initiative)."
+        ),
     )
     description = models.TextField(validators=[validate_text], blank=True)
     aliases = models.TextField(
         validators=[validate_text],
         blank=True,
-        help_text=(
+        help_text=_(
             "Other names and spellings documents use for it, one per line "
             "(“PfP programme”, “Allied Maritime Command”). The name and acronym need not be repeated."
         ),
@@ -298,8 +305,8 @@ class Programme(Translatable, Provenance):
     ]
 
     class Meta(Translatable.Meta):
-        verbose_name = "programme, fund or body"
-        verbose_name_plural = "programmes, funds and bodies"
+        verbose_name = _("programme, fund or body")
+        verbose_name_plural = _("programmes, funds and bodies")
         constraints = [unique_slug_per_locale("programme")]
 
     @property
@@ -331,7 +338,7 @@ class Programme(Translatable, Provenance):
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
             if ancestor.pk == self.pk and self.pk is not None:
-                errors["parent"] = "A programme cannot belong to itself."
+                errors["parent"] = gettext("A programme cannot belong to itself.")
                 break
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
@@ -344,12 +351,12 @@ class Partner(Translatable, Provenance):
 
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="partners")
     iso_code = models.CharField(
-        "ISO 3166 code",
+        _("ISO 3166 code"),
         max_length=2,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Use the two capital letters of ISO 3166-1 (JP, UA, …).")],
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two capital letters of ISO 3166-1 (JP, UA, …)."))],
     )
-    areas = models.ManyToManyField(Area, blank=True, related_name="partners", verbose_name="areas of cooperation")
+    areas = models.ManyToManyField(Area, blank=True, related_name="partners", verbose_name=_("areas of cooperation"))
 
     class Meta(Translatable.Meta):
         constraints = [unique_slug_per_locale("partner")]
@@ -402,28 +409,28 @@ class CooperationEntry(
     """
 
     class Kind(models.TextChoices):
-        MILESTONE = "milestone", "Milestone"
-        PROGRAMME = "programme", "Programme participation"
-        CONTRIBUTION = "contribution", "Financial contribution"
-        POST = "post", "Personnel post"
-        EXERCISE = "exercise", "Exercise or training"
-        OPERATION = "operation", "Support to operations"
+        MILESTONE = "milestone", _("Milestone")
+        PROGRAMME = "programme", _("Programme participation")
+        CONTRIBUTION = "contribution", _("Financial contribution")
+        POST = "post", _("Personnel post")
+        EXERCISE = "exercise", _("Exercise or training")
+        OPERATION = "operation", _("Support to operations")
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     title = models.CharField(validators=[validate_text], max_length=255)
-    slug = models.SlugField(max_length=120, help_text="Part of the entry's public URL; keep it stable.")
+    slug = models.SlugField(max_length=120, help_text=_("Part of the entry's public URL; keep it stable."))
     description = models.TextField(validators=[validate_text], blank=True)
 
     start_date = models.DateField(
-        null=True, blank=True, help_text="The first day of the period: 1990-01-01 for “the early 1990s”."
+        null=True, blank=True, help_text=_("The first day of the period: 1990-01-01 for “the early 1990s”.")
     )
     start_precision = models.CharField(max_length=12, choices=Precision.choices, blank=True)
     end_date = models.DateField(
-        null=True, blank=True, help_text="The first day of the last period: 2013-01-01 for “2009–2013”."
+        null=True, blank=True, help_text=_("The first day of the last period: 2013-01-01 for “2009–2013”.")
     )
     end_precision = models.CharField(max_length=12, choices=Precision.choices, blank=True)
-    ongoing = models.BooleanField(default=False, help_text="Open-ended, written “since …”.")
+    ongoing = models.BooleanField(default=False, help_text=_("Open-ended, written “since …”."))
     # The last day the entry is known to cover, derived on save, so that SQL can
     # filter by year over whole periods; NULL when open-ended or undated.
     period_end = models.DateField(null=True, blank=True, editable=False)
@@ -433,38 +440,40 @@ class CooperationEntry(
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0"), "An amount cannot be negative.")],
+        validators=[MinValueValidator(Decimal("0"), _("An amount cannot be negative."))],
     )
     currency = models.CharField(
-        validators=[validate_text], max_length=3, blank=True, help_text="ISO 4217 code, such as USD or EUR."
+        validators=[validate_text], max_length=3, blank=True, help_text=_("ISO 4217 code, such as USD or EUR.")
     )
 
     areas = ParentalManyToManyField(Area, blank=True, related_name="entries")
     programmes = ParentalManyToManyField(
-        Programme, blank=True, related_name="entries", verbose_name="programmes, funds and bodies"
+        Programme, blank=True, related_name="entries", verbose_name=_("programmes, funds and bodies")
     )
-    places = ParentalManyToManyField(Place, blank=True, related_name="entries_here", help_text="Where it took place.")
+    places = ParentalManyToManyField(
+        Place, blank=True, related_name="entries_here", help_text=_("Where it took place.")
+    )
     beneficiaries = ParentalManyToManyField(
         Place,
         blank=True,
         related_name="entries_benefiting",
-        verbose_name="beneficiary countries",
+        verbose_name=_("beneficiary countries"),
         limit_choices_to={"kind": Place.Kind.COUNTRY},  # regions and seas are places, not beneficiaries
     )
 
     class Direction(models.TextChoices):
-        PROVIDED = "provided", "Provided by the partner"
-        RECEIVED = "received", "Received by the partner"
+        PROVIDED = "provided", _("Provided by the partner")
+        RECEIVED = "received", _("Received by the partner")
 
     direction = models.CharField(
-        "which way support flowed",
+        _("which way support flowed"),
         max_length=8,
         choices=Direction.choices,
         default=Direction.PROVIDED,
-        help_text="“Received” when the partner was helped (by a trust fund, say) rather than giving the help.",
+        help_text=_("“Received” when the partner was helped (by a trust fund, say) rather than giving the help."),
     )
     source_order = models.PositiveIntegerField(
-        default=0, help_text="Position of the fact in its source document, to list entries in reading order."
+        default=0, help_text=_("Position of the fact in its source document, to list entries in reading order.")
     )
 
     workflow_states = GenericRelation(
@@ -499,8 +508,8 @@ class CooperationEntry(
     api_fields = API_FIELDS
 
     class Meta(TranslatableMixin.Meta):
-        verbose_name = "cooperation entry"
-        verbose_name_plural = "cooperation entries"
+        verbose_name = _("cooperation entry")
+        verbose_name_plural = _("cooperation entries")
         ordering = ["source_order", "pk"]
         constraints = [unique_slug_per_locale("entry")]
         indexes = [models.Index(fields=["start_date"]), models.Index(fields=["kind"])]
@@ -557,11 +566,13 @@ class CooperationEntry(
         errors = self.clean_provenance(required=True)
         errors.update(self._date_errors())
         if self.amount is not None and not self.currency:
-            errors["currency"] = "Give the currency of the amount (an ISO 4217 code such as USD)."
+            errors["currency"] = gettext("Give the currency of the amount (an ISO 4217 code such as USD).")
         if self.currency and self.currency not in ISO_4217_CODES:
-            errors["currency"] = f"“{self.currency}” is not an ISO 4217 currency code (such as USD, EUR, JPY)."
+            errors["currency"] = gettext("“%(code)s” is not an ISO 4217 currency code (such as USD, EUR, JPY).") % {
+                "code": self.currency
+            }
         elif self.currency and self.amount is None:
-            errors["amount"] = "A currency needs an amount."
+            errors["amount"] = gettext("A currency needs an amount.")
         if errors:
             raise ValidationError(errors)
 
@@ -570,21 +581,24 @@ class CooperationEntry(
         for prefix in ("start", "end"):
             date, precision = getattr(self, f"{prefix}_date"), getattr(self, f"{prefix}_precision")
             if date and not precision:
-                errors[f"{prefix}_precision"] = "Say how precise the date is (decade, year, month or day)."
+                errors[f"{prefix}_precision"] = gettext("Say how precise the date is (decade, year, month or day).")
             elif precision and not date:
-                errors[f"{prefix}_date"] = "A precision needs a date."
+                errors[f"{prefix}_date"] = gettext("A precision needs a date.")
             elif date and (problem := precision_problem(date, precision)):
                 errors[f"{prefix}_date"] = problem
         if errors:
             return errors
         if self.end_date and not self.start_date:
-            errors["end_date"] = "An end needs a start."
+            errors["end_date"] = gettext("An end needs a start.")
         elif self.ongoing and not self.start_date:
-            errors["ongoing"] = "An open-ended (“since …”) entry needs a start date."
+            errors["ongoing"] = gettext("An open-ended (“since …”) entry needs a start date.")
         elif self.ongoing and self.end_date:
-            errors["ongoing"] = "An entry cannot both be ongoing and have an end."
+            errors["ongoing"] = gettext("An entry cannot both be ongoing and have an end.")
         elif self.end and self.end.last_day < self.start.first_day:
-            errors["end_date"] = f"The end ({self.end}) is before the start ({self.start})."
+            errors["end_date"] = gettext("The end (%(end)s) is before the start (%(start)s).") % {
+                "end": self.end,
+                "start": self.start,
+            }
         return errors
 
     def _derived_period_end(self):
@@ -616,7 +630,7 @@ class DocumentImport(models.Model):
     source = models.OneToOneField(SourceDocument, on_delete=models.CASCADE, related_name="document_import")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="document_imports")
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The earlier version."
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text=_("The earlier version.")
     )
     page = models.ForeignKey(
         "wagtailcore.Page",
@@ -624,7 +638,7 @@ class DocumentImport(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The partner page proposed (or, for a newer version, the page that already existed).",
+        help_text=_("The partner page proposed (or, for a newer version, the page that already existed)."),
     )
     filename = models.CharField(validators=[validate_text], max_length=255, blank=True)
     imported_at = models.DateTimeField(default=timezone.now)
@@ -635,7 +649,7 @@ class DocumentImport(models.Model):
 
     class Meta:
         ordering = ["-imported_at", "-pk"]
-        verbose_name = "document import"
+        verbose_name = _("document import")
 
     def __str__(self):
         return (
@@ -653,9 +667,9 @@ class ProposedEntry(models.Model):
     """
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "To review"
-        ACCEPTED = "accepted", "Accepted: in moderation"
-        REJECTED = "rejected", "Rejected"
+        PROPOSED = "proposed", _("To review")
+        ACCEPTED = "accepted", _("Accepted: in moderation")
+        REJECTED = "rejected", _("Rejected")
 
     document_import = models.ForeignKey(DocumentImport, on_delete=models.CASCADE, related_name="proposals")
     entry = models.OneToOneField(
@@ -665,7 +679,7 @@ class ProposedEntry(models.Model):
     kind = models.CharField(max_length=12, choices=CooperationEntry.Kind.choices)
     title = models.CharField(validators=[validate_text], max_length=255)
     quote = models.TextField(validators=[validate_text])
-    sentences = models.JSONField(default=list, help_text="Positions of the quoted sentences in the document.")
+    sentences = models.JSONField(default=list, help_text=_("Positions of the quoted sentences in the document."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -674,8 +688,8 @@ class ProposedEntry(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
-        verbose_name = "proposed entry"
-        verbose_name_plural = "proposed entries"
+        verbose_name = _("proposed entry")
+        verbose_name_plural = _("proposed entries")
 
     def __str__(self):
         return self.title
@@ -686,17 +700,22 @@ class ProposedEntry(models.Model):
         entry = self._draft_entry()
         if newer := self.superseded_by:
             raise ValidationError(
-                f"The sentence of “{entry.title}” changed in the version last updated "
-                f"{newer.source.last_updated:%d %b %Y}: review that import instead, or edit the entry."
+                gettext(
+                    "The sentence of “%(title)s” changed in the version last updated %(updated)s: "
+                    "review that import instead, or edit the entry."
+                )
+                % {"title": entry.title, "updated": f"{newer.source.last_updated:%d %b %Y}"}
             )
         workflow = entry.get_workflow()
         if workflow is None:
             raise ValidationError(
-                "No moderation workflow is set for cooperation entries: an administrator must assign one "
-                "(Settings › Workflows) before proposals can be accepted."
+                gettext(
+                    "No moderation workflow is set for cooperation entries: an administrator must assign one "
+                    "(Settings › Workflows) before proposals can be accepted."
+                )
             )
         if entry.workflow_in_progress:
-            raise ValidationError(f"“{entry.title}” is already in moderation.")
+            raise ValidationError(gettext("“%(title)s” is already in moderation.") % {"title": entry.title})
         if entry.latest_revision is None or entry.latest_revision.user is None:
             # The import's revision is nobody's: the one moderators review is the person's who accepted it.
             entry.save_revision(user=user)
@@ -727,8 +746,11 @@ class ProposedEntry(models.Model):
         entry = self._draft_entry()
         if self.edited:
             raise ValidationError(
-                f"“{entry.title}” has been edited since the import: rejecting would delete that work. "
-                "Open the entry to see the changes; delete it from there if it should go."
+                gettext(
+                    "“%(title)s” has been edited since the import: rejecting would delete that work. "
+                    "Open the entry to see the changes; delete it from there if it should go."
+                )
+                % {"title": entry.title}
             )
         if entry.workflow_in_progress:
             entry.current_workflow_state.cancel(user=user)
@@ -742,12 +764,17 @@ class ProposedEntry(models.Model):
 
     def _draft_entry(self):
         if self.status != self.Status.PROPOSED:
-            raise ValidationError(f"“{self.title}” was already {self.get_status_display().lower()}.")
+            raise ValidationError(
+                gettext("“%(title)s” was already %(status)s.")
+                % {"title": self.title, "status": self.get_status_display().lower()}
+            )
         entry = self.entry
         if entry is None:
-            raise ValidationError(f"The draft entry “{self.title}” no longer exists.")
+            raise ValidationError(gettext("The draft entry “%(title)s” no longer exists.") % {"title": self.title})
         if entry.live:
-            raise ValidationError(f"“{entry.title}” has been published: edit it as any other entry.")
+            raise ValidationError(
+                gettext("“%(title)s” has been published: edit it as any other entry.") % {"title": entry.title}
+            )
         return entry
 
     def _decide(self, status, user):

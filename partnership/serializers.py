@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.fields import CharField
 from rest_framework.relations import SlugRelatedField
 from wagtail.api import APIField
@@ -65,88 +66,95 @@ def _slug_list_api(name):
 
 
 ENTRY_FIELDS = (
-    EntryField("slug", "Slug", _attribute("slug"), api=APIField("slug"), inspect="slug"),
+    EntryField("slug", _("Slug"), _attribute("slug"), api=APIField("slug"), inspect="slug"),
     # The API gives each entry its own detail_url instead.
-    EntryField("url", "Address", None),
+    EntryField("url", _("Address"), None),
     EntryField(
         "partner",
-        "Partner",
+        _("Partner"),
         lambda entry: entry.partner.slug,
         api=APIField("partner", serializer=SlugRelatedField(slug_field="slug", read_only=True)),
         inspect="partner",
     ),
-    EntryField("kind", "Kind", _attribute("kind"), api=APIField("kind"), inspect="kind"),
-    EntryField("title", "Title", _attribute("title"), api=APIField("title"), inspect="title"),
+    EntryField("kind", _("Kind"), _attribute("kind"), api=APIField("kind"), inspect="kind"),
+    EntryField("title", _("Title"), _attribute("title"), api=APIField("title"), inspect="title"),
     EntryField(
-        "description", "Description", _attribute("description"), api=APIField("description"), inspect="description"
+        "description", _("Description"), _attribute("description"), api=APIField("description"), inspect="description"
     ),
     EntryField(
         "period",
-        "When",
+        _("When"),
         _attribute("period_display"),
         api=APIField("period", serializer=CharField(source="period_display", read_only=True)),
         inspect="period_display",
     ),
-    EntryField("start_date", "Start date", _isoformat("start_date"), api=APIField("start_date")),
-    EntryField("start_precision", "Start precision", _or_none("start_precision"), api=APIField("start_precision")),
-    EntryField("end_date", "End date", _isoformat("end_date"), api=APIField("end_date")),
-    EntryField("end_precision", "End precision", _or_none("end_precision"), api=APIField("end_precision")),
-    EntryField("ongoing", "Ongoing", _attribute("ongoing"), api=APIField("ongoing")),
+    EntryField("start_date", _("Start date"), _isoformat("start_date"), api=APIField("start_date")),
+    EntryField("start_precision", _("Start precision"), _or_none("start_precision"), api=APIField("start_precision")),
+    EntryField("end_date", _("End date"), _isoformat("end_date"), api=APIField("end_date")),
+    EntryField("end_precision", _("End precision"), _or_none("end_precision"), api=APIField("end_precision")),
+    EntryField("ongoing", _("Ongoing"), _attribute("ongoing"), api=APIField("ongoing")),
     EntryField(
         "amount",
-        "Amount",
+        _("Amount"),
         lambda entry: str(entry.amount) if entry.amount is not None else None,
         api=APIField("amount"),
         inspect="amount_display",
     ),
-    EntryField("currency", "Currency", _or_none("currency"), api=APIField("currency")),
+    EntryField("currency", _("Currency"), _or_none("currency"), api=APIField("currency")),
     # Not in the exports, whose columns are fixed (README); the API and the inspect view show it.
     EntryField(
         "direction",
-        "Which way support flowed",
+        _("Which way support flowed"),
         _attribute("direction"),
         exported=False,
         api=APIField("direction"),
         inspect="direction",
     ),
-    EntryField("areas", "Areas", _slugs("areas"), api=_slug_list_api("areas"), inspect="areas"),
+    EntryField("areas", _("Areas"), _slugs("areas"), api=_slug_list_api("areas"), inspect="areas"),
     EntryField(
         "programmes",
-        "Programmes, funds and bodies",
+        _("Programmes, funds and bodies"),
         _slugs("programmes"),
         api=_slug_list_api("programmes"),
         inspect="programmes",
     ),
-    EntryField("places", "Places", _slugs("places"), api=_slug_list_api("places"), inspect="places"),
+    EntryField("places", _("Places"), _slugs("places"), api=_slug_list_api("places"), inspect="places"),
     EntryField(
         "beneficiaries",
-        "Beneficiary countries",
+        _("Beneficiary countries"),
         _slugs("beneficiaries"),
         api=_slug_list_api("beneficiaries"),
         inspect="beneficiaries",
     ),
     EntryField(
         "source",
-        "Source",
+        _("Source"),
         lambda entry: entry.source.title if entry.source_id else None,
         api=APIField("source", serializer=CharField(source="source.title", read_only=True, default=None)),
         inspect="source",
     ),
     EntryField(
         "source_section",
-        "Source section",
+        _("Source section"),
         _attribute("source_section"),
         api=APIField("source_section"),
         inspect="source_section",
     ),
     EntryField(
-        "source_quote", "Source quote", _attribute("source_quote"), api=APIField("source_quote"), inspect="source_quote"
+        "source_quote",
+        _("Source quote"),
+        _attribute("source_quote"),
+        api=APIField("source_quote"),
+        inspect="source_quote",
     ),
     EntryField(
-        "first_published_at", "First published at", _isoformat("first_published_at"), api=APIField("first_published_at")
+        "first_published_at",
+        _("First published at"),
+        _isoformat("first_published_at"),
+        api=APIField("first_published_at"),
     ),
     EntryField(
-        "last_published_at", "Last published at", _isoformat("last_published_at"), api=APIField("last_published_at")
+        "last_published_at", _("Last published at"), _isoformat("last_published_at"), api=APIField("last_published_at")
     ),
 )
 

@@ -21,6 +21,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
 
 CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
@@ -45,9 +46,14 @@ def describe(character):
     """``U+000B (LINE TABULATION, a control character)``, ``U+202E (RIGHT-TO-LEFT OVERRIDE, …)``."""
     code = f"U+{ord(character):04X}"
     if re.fullmatch(f"[{BIDI_CONTROLS}]", character):
-        return f"{code} ({unicodedata.name(character)}, an invisible control of text direction)"
+        return gettext("%(code)s (%(name)s, an invisible control of text direction)") % {
+            "code": code,
+            "name": unicodedata.name(character),
+        }
     name = _CONTROL_NAMES.get(character) or unicodedata.name(character, "")
-    return f"{code} ({name + ', ' if name else ''}an invisible control character)"
+    if name:
+        return gettext("%(code)s (%(name)s, an invisible control character)") % {"code": code, "name": name}
+    return gettext("%(code)s (an invisible control character)") % {"code": code}
 
 
 @deconstructible
@@ -66,8 +72,10 @@ class TextValidator:
         match = FORBIDDEN.search(value)
         if match:
             raise ValidationError(
-                "Remove the invisible character %(character)s at position %(position)s: "
-                "it breaks feeds and the text shown around it.",
+                gettext(
+                    "Remove the invisible character %(character)s at position %(position)s: "
+                    "it breaks feeds and the text shown around it."
+                ),
                 code=self.code,
                 params={"character": describe(match.group()), "position": match.start() + 1},
             )

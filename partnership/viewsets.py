@@ -8,6 +8,8 @@ version, its autosave refuses to overwrite a newer version, and saving over one 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
@@ -58,8 +60,10 @@ class RaceSafeSaveMixin:
                 for field, messages in fields.items():
                     form.add_error(field if field in form.fields else None, messages)
             if not form.errors:
-                form.add_error(None, "Another save changed this record at the same moment; save again.")
-            self.produced_error_message = f"The {self.model._meta.verbose_name} could not be saved."
+                form.add_error(None, gettext("Another save changed this record at the same moment; save again."))
+            self.produced_error_message = gettext("The %(model)s could not be saved.") % {
+                "model": self.model._meta.verbose_name
+            }
             return self.form_invalid(form)
 
 
@@ -111,12 +115,12 @@ class CooperationEntryViewSet(SnippetViewSet):
     workflow_action_view_class = admin_views.EntryWorkflowActionView
     edit_handler = admin_forms.ENTRY_EDIT_HANDLER
     icon = "list-ul"
-    menu_label = "Cooperation entries"
+    menu_label = _("Cooperation entries")
     list_display = [
         "title",
-        Column("partner", label="Partner", sort_key="partner__name"),
-        Column("get_kind_display", label="Kind", sort_key="kind"),
-        Column("period_display", label="When", sort_key="start_date"),
+        Column("partner", label=_("Partner"), sort_key="partner__name"),
+        Column("get_kind_display", label=_("Kind"), sort_key="kind"),
+        Column("period_display", label=_("When"), sort_key="start_date"),
         LiveStatusTagColumn(),
         UpdatedAtColumn(),
     ]
@@ -180,7 +184,7 @@ class ProgrammeViewSet(SnippetViewSet):
     model = Programme
     panels = admin_forms.PROGRAMME_PANELS
     icon = "folder-open-inverse"
-    menu_label = "Programmes, funds and bodies"
+    menu_label = _("Programmes, funds and bodies")
     list_display = ["name", "acronym", "kind", "parent"]
     list_filter = ["kind"]
     # Searched by the model's index fields (name, acronym and aliases); see PartnerViewSet.
@@ -200,12 +204,12 @@ class SourceDocumentViewSet(SnippetViewSet):
     model = SourceDocument
     panels = admin_forms.SOURCE_PANELS
     icon = "doc-full"
-    menu_label = "Source documents"
+    menu_label = _("Source documents")
     list_display = ["title", "publisher", "last_updated"]
 
 
 class PartnershipViewSetGroup(SnippetViewSetGroup):
-    menu_label = "Partnerships"
+    menu_label = _("Partnerships")
     menu_icon = "site"
     menu_order = 200
     items = (

@@ -13,6 +13,7 @@ Wagtail hook ``partnership_page_loader`` (``cms`` registers ``cms.page_fixtures.
 
 import yaml
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from wagtail import hooks
 
 from ..loader import FixtureError, FixtureLoader
@@ -50,8 +51,11 @@ def save_proposal(proposal, user=None, filename=""):
     except IntegrityError:
         # Someone imported the same version a moment before (their import holds it): nothing of this one was kept.
         raise DocumentError(
-            f"“{proposal.document.title}” (last updated {proposal.document.last_updated:%d %b %Y %H:%M}) was "
-            "imported by someone else at the same moment: open Partnerships › Document imports to review it."
+            gettext(
+                "“%(title)s” (last updated %(updated)s) was imported by someone else at the same moment: "
+                "open Partnerships › Document imports to review it."
+            )
+            % {"title": proposal.document.title, "updated": f"{proposal.document.last_updated:%d %b %Y %H:%M}"}
         ) from None
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..dates import MONTHS
 from ..text import validate_text
@@ -37,7 +39,7 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # of tens of thousands would hold a request for minutes: it is not one of them.
 MAX_SENTENCES = 1000
 FORMATS = (".txt", ".html", ".htm", ".docx")
-EXPECTED = (
+EXPECTED = _(
     "a “Relations with …” document of the organisation: a title “Relations with <partner>” on the first line, "
     "a “Last updated: <date>” line, a lead paragraph, highlights and sections"
 )
@@ -157,14 +159,22 @@ def read_document(data, filename):
     """
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in FORMATS:
-        raise DocumentError(f"“{filename}” is not a file this importer reads: expected a .txt, .html or .docx file.")
+        raise DocumentError(
+            gettext("“%(file)s” is not a file this importer reads: expected a .txt, .html or .docx file.")
+            % {"file": filename}
+        )
     if len(data) > MAX_DOCUMENT_BYTES:
         raise DocumentError(
-            f"“{filename}” is {len(data) / 1024 / 1024:.1f} MB; a partner document is at most "
-            f"{MAX_DOCUMENT_BYTES // 1024 // 1024} MB (the family's documents are a few kB of text)."
+            gettext(
+                "“%(name)s” is %(size)s MB; a partner document is at most "
+                "%(limit)s MB (the family's documents are a few kB of text)."
+            )
+            % {"name": filename, "size": f"{len(data) / 1024 / 1024:.1f}", "limit": MAX_DOCUMENT_BYTES // 1024 // 1024}
         )
     if not data.strip():
-        raise DocumentError(f"“{filename}” is empty: expected {EXPECTED}.")
+        raise DocumentError(
+            gettext("“%(file)s” is empty: expected %(expected)s.") % {"file": filename, "expected": EXPECTED}
+        )
     if suffix == ".docx":
         text = _docx_to_text(data, filename)
     else:
@@ -179,17 +189,23 @@ def _decode(data, filename):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise DocumentError(f"“{filename}” says it is UTF-16 text but is not: save it as UTF-8 text.") from None
+            raise DocumentError(
+                gettext("“%(file)s” says it is UTF-16 text but is not: save it as UTF-8 text.") % {"file": filename}
+            ) from None
     if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
         raise DocumentError(
-            f"“{filename}” is a binary file, not text: expected UTF-8 text (or a .docx file named .docx)."
+            gettext("“%(file)s” is a binary file, not text: expected UTF-8 text (or a .docx file named .docx).")
+            % {"file": filename}
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DocumentError(
-            f"“{filename}” is not UTF-8 text (byte 0x{data[error.start]:02X} at position {error.start:,} is not "
-            "UTF-8): save the document as UTF-8 (“Unicode”) text and import it again."
+            gettext(
+                "“%(file)s” is not UTF-8 text (byte %(byte)s at position %(position)s is not "
+                "UTF-8): save the document as UTF-8 (“Unicode”) text and import it again."
+            )
+            % {"file": filename, "byte": f"0x{data[error.start]:02X}", "position": f"{error.start:,}"}
         ) from None
 
 
@@ -202,7 +218,9 @@ def _docx_to_text(data, filename):
                 raise zipfile.BadZipFile
         result = mammoth.convert_to_html(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError):
-        raise DocumentError(f"“{filename}” is not a Word (.docx) document that can be opened.") from None
+        raise DocumentError(
+            gettext("“%(file)s” is not a Word (.docx) document that can be opened.") % {"file": filename}
+        ) from None
     return html_to_text(result.value)
 
 
@@ -235,17 +253,25 @@ def parse_document(text, filename="the document"):
     try:
         validate_text(text)
     except ValidationError as error:
-        raise DocumentError(f"“{filename}” cannot be imported: {' '.join(error.messages)}") from None
+        raise DocumentError(
+            gettext("“%(file)s” cannot be imported: %(problems)s")
+            % {"file": filename, "problems": " ".join(error.messages)}
+        ) from None
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
-        raise DocumentError(f"“{filename}” is empty: expected {EXPECTED}.")
+        raise DocumentError(
+            gettext("“%(file)s” is empty: expected %(expected)s.") % {"file": filename, "expected": EXPECTED}
+        )
     title = lines[0]
     match = _TITLE_RE.match(title)
     if not match or len(title) > 120:
         raise DocumentError(
-            f"“{filename}” does not start with a title “Relations with <partner>” (its first line is "
-            f"“{_shorten(title)}”): expected {EXPECTED}."
+            gettext(
+                "“%(file)s” does not start with a title “Relations with <partner>” (its first line is "
+                "“%(line)s”): expected %(expected)s."
+            )
+            % {"file": filename, "line": _shorten(title), "expected": EXPECTED}
         )
     partner_name = match["name"]
     rest = lines[1:]
@@ -257,8 +283,11 @@ def parse_document(text, filename="the document"):
             rest = rest[1:]
     if last_updated is None:
         raise DocumentError(
-            f"“{filename}” has no “Last updated: <day> <month> <year>” line after its title "
-            f"(such as “Last updated: 12 Sep. 2018 12:49”): expected {EXPECTED}."
+            gettext(
+                "“%(file)s” has no “Last updated: <day> <month> <year>” line after its title "
+                "(such as “Last updated: 12 Sep. 2018 12:49”): expected %(expected)s."
+            )
+            % {"file": filename, "expected": EXPECTED}
         )
     lead = caption = ""
     if rest and not _BULLET_RE.match(rest[0]):
@@ -266,7 +295,10 @@ def parse_document(text, filename="the document"):
     if rest and not _BULLET_RE.match(rest[0]) and not _is_section_heading(rest[0]):
         caption, rest = rest[0], rest[1:]
     if not lead:
-        raise DocumentError(f"“{filename}” has no lead paragraph after its “Last updated” line: expected {EXPECTED}.")
+        raise DocumentError(
+            gettext("“%(file)s” has no lead paragraph after its “Last updated” line: expected %(expected)s.")
+            % {"file": filename, "expected": EXPECTED}
+        )
 
     blocks, section, in_section_with_subsections = [], HIGHLIGHTS, False
     for line in rest:
@@ -290,11 +322,17 @@ def parse_document(text, filename="the document"):
     count = sum(len(block.sentences) for block in blocks)
     if count > MAX_SENTENCES:
         raise DocumentError(
-            f"“{filename}” has {count:,} sentences; a partner document has at most {MAX_SENTENCES:,} "
-            "(the family's have 20 to 60): import each partner's document on its own."
+            gettext(
+                "“%(file)s” has %(count)s sentences; a partner document has at most %(limit)s "
+                "(the family's have 20 to 60): import each partner's document on its own."
+            )
+            % {"file": filename, "count": f"{count:,}", "limit": f"{MAX_SENTENCES:,}"}
         )
     if not any(block.sentences for block in blocks):
-        raise DocumentError(f"“{filename}” has a title but no highlights or sections: expected {EXPECTED}.")
+        raise DocumentError(
+            gettext("“%(file)s” has a title but no highlights or sections: expected %(expected)s.")
+            % {"file": filename, "expected": EXPECTED}
+        )
     return PartnerDocument(
         title=f"Relations with {partner_name}",
         partner_name=partner_name,
@@ -314,13 +352,14 @@ def _moment(match, filename):
     month = MONTHS.get(match["month"].lower())
     try:
         if month is None:
-            raise ValueError(f"“{match['month']}” is not a month")
+            raise ValueError(gettext("“%(month)s” is not a month") % {"month": match["month"]})
         return datetime.datetime(
             int(match["year"]), month, int(match["day"]), int(match["hour"] or 0), int(match["minute"] or 0)
         )
     except ValueError as error:
         raise DocumentError(
-            f"“{filename}”: the “Last updated” date “{match.group(0)}” is not a real date ({error})."
+            gettext("“%(file)s”: the “Last updated” date “%(date)s” is not a real date (%(error)s).")
+            % {"file": filename, "date": match.group(0), "error": error}
         ) from None
 
 

@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass, field
 
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from ..loader import SECTIONS_BY_NAME
 from ..models import CooperationEntry, DocumentImport, ProposedEntry, SourceDocument, normalise_quote
@@ -60,18 +61,31 @@ def propose(document, reference=None, filename=""):
     partner = reference.partner_named(document.partner_name)
     if partner is None:
         raise DocumentError(
-            f"“{document.title}” names no partner of the organisation: “{document.partner_name}” is not one of "
-            f"{', '.join(reference.partner_names()) or 'the partners (none are loaded: run load_fixtures)'}. "
-            "Check the spelling in the title, or add the partner first."
+            gettext(
+                "“%(title)s” names no partner of the organisation: “%(name)s” is not one of %(partners)s. "
+                "Check the spelling in the title, or add the partner first."
+            )
+            % {
+                "title": document.title,
+                "name": document.partner_name,
+                "partners": ", ".join(reference.partner_names())
+                or gettext("the partners (none are loaded: run load_fixtures)"),
+            }
         )
     previous_source = _latest_version(document, partner)
     previous = None
     if previous_source is not None:
         if previous_source.last_updated.replace(tzinfo=None) >= document.last_updated:
             raise DocumentError(
-                f"“{document.title}” last updated {document.last_updated:%d %b %Y %H:%M} is not newer than the "
-                f"version already here (last updated {previous_source.last_updated:%d %b %Y %H:%M}): "
-                "import a later version, or edit the entries and page that are here."
+                gettext(
+                    "“%(title)s” last updated %(updated)s is not newer than the version already here "
+                    "(last updated %(previous)s): import a later version, or edit the entries and page that are here."
+                )
+                % {
+                    "title": document.title,
+                    "updated": f"{document.last_updated:%d %b %Y %H:%M}",
+                    "previous": f"{previous_source.last_updated:%d %b %Y %H:%M}",
+                }
             )
         previous = DocumentImport.objects.filter(source=previous_source).first()
 

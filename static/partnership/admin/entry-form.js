@@ -24,6 +24,13 @@
     return words(query).every(function (word) { return haystack.indexOf(word) !== -1; });
   }
 
+  /* The words shown, in the page's language: the widget's template gives them (data-text-*, through
+     Django's gettext); the English here only if an attribute is missing. */
+  function say(container, name, english) {
+    var value = container.getAttribute("data-text-" + name);
+    return value === null ? english : value;
+  }
+
   var DATE_FIELDS = ["start_date", "start_precision", "end_date", "end_precision", "ongoing"];
 
   /* “When”: the server reads the period with the same parser as the form, and says how it is shown. */
@@ -44,7 +51,7 @@
             shown.textContent = data.error;
           } else {
             fillDateFields(data);
-            shown.appendChild(document.createTextNode("Shown as: "));
+            shown.appendChild(document.createTextNode(say(container, "shown-as", "Shown as:") + " "));
             var strong = document.createElement("strong");
             strong.textContent = data.shown;
             shown.appendChild(strong);
@@ -76,7 +83,7 @@
         if (filling || !event.isTrusted || !input.value) return;
         input.value = "";
         shown.classList.remove("period-input__shown--error");
-        shown.textContent = "Set field by field below.";
+        shown.textContent = say(container, "field-by-field", "Set field by field below.");
       });
     });
   }
@@ -98,7 +105,7 @@
       });
       none.hidden = visible > 0;
       var names = options.filter(function (box) { return box.checked; }).map(label);
-      chosen.textContent = names.length ? "Chosen: " + names.join("; ") : "";
+      chosen.textContent = names.length ? say(container, "chosen", "Chosen:") + " " + names.join("; ") : "";
     }
     filter.addEventListener("input", refresh);
     filter.addEventListener("keydown", function (event) {
@@ -147,9 +154,14 @@
         list.appendChild(li);
       });
       if (!sentences.length) return;
+      var count = found === 1
+        ? say(container, "one-sentence", "{count} sentence")
+        : say(container, "sentences", "{count} sentences");
       status.textContent = found
-        ? found + (found === 1 ? " sentence" : " sentences") + (shown < found ? ", the first " + shown + " shown" : "") + ". Pick one to quote it."
-        : "No sentence of the document has these words.";
+        ? count.replace("{count}", found)
+          + (shown < found ? say(container, "first-shown", ", the first {shown} shown").replace("{shown}", shown) : "")
+          + say(container, "pick", ". Pick one to quote it.")
+        : say(container, "no-match", "No sentence of the document has these words.");
     }
     function pick(sentence) {
       var lines = quoted();
@@ -162,18 +174,25 @@
         section.value = sentence.section;
         section.dispatchEvent(new Event("change", { bubbles: true }));
       }
-      status.textContent = at === -1 ? "Quoted: " + sentence.text : "Removed from the quote.";
+      status.textContent = at === -1
+        ? say(container, "quoted", "Quoted:") + " " + sentence.text
+        : say(container, "removed", "Removed from the quote.");
       render();
     }
     function load() {
       sentences = [];
       list.textContent = "";
-      if (!source || !source.value) { status.textContent = "Choose the source document to pick its sentences."; return; }
-      status.textContent = "Loading the document's sentences…";
+      if (!source || !source.value) {
+        status.textContent = say(container, "choose-source", "Choose the source document to pick its sentences.");
+        return;
+      }
+      status.textContent = say(container, "loading", "Loading the document's sentences…");
       fetch(urlTemplate.replace("{}", encodeURIComponent(source.value)), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
         .then(function (data) { sentences = data.sentences; render(); })
-        .catch(function () { status.textContent = "The document's sentences could not be loaded; type or paste the sentence."; });
+        .catch(function () {
+          status.textContent = say(container, "load-failed", "The document's sentences could not be loaded; type or paste the sentence.");
+        });
     }
     filter.addEventListener("input", debounce(render, 150));
     filter.addEventListener("keydown", function (event) {
