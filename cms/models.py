@@ -15,6 +15,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
 from partnership.text import validate_text
@@ -43,6 +44,15 @@ class SitePage(FixtureTracked, Page):
 
     # A schedule that has run (publish_scheduled) never blocks the next save (cms/forms.py).
     base_form_class = PageAdminForm
+
+    # What a translator translates (wagtail-localize): the texts and the French slug. Everything else
+    # a translation keeps as it was copied from the original.
+    translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("slug"),
+        TranslatableField("seo_title"),
+        TranslatableField("search_description"),
+    ]
 
     class Meta:
         abstract = True
@@ -87,6 +97,7 @@ class IntroPage(SitePage):
     intro = RichTextField(features=INLINE_FEATURES, blank=True, help_text="A few sentences introducing the page.")
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    translatable_fields = [*SitePage.translatable_fields, TranslatableField("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
 
     class Meta:
@@ -147,6 +158,17 @@ class PartnerPage(SitePage):
 
     parent_page_types = ["cms.PartnersIndexPage"]
     subpage_types = []
+
+    translatable_fields = [
+        *SitePage.translatable_fields,
+        TranslatableField("lead"),
+        TranslatableField("image_caption"),
+        TranslatableField("highlights"),
+        TranslatableField("body"),
+        # The French page is about the French partner record, and shows its French entries.
+        TranslatableField("partner"),
+        SynchronizedField("image", overridable=False),
+    ]
 
     content_panels = [
         *Page.content_panels,
