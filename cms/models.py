@@ -3,17 +3,19 @@
 import json
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Length, Substr
+from django.utils import translation
 from django.utils.functional import cached_property
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Locale, Page, PageViewRestriction
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
@@ -89,6 +91,21 @@ class SitePage(FixtureTracked, Page):
         context = super().get_context(request, *args, **kwargs)
         context["canonical_url"] = request.build_absolute_uri(self.url)
         return context
+
+    @cached_property
+    def translated_from(self):
+        """The live original (in the default language) this page is a translation of, or None.
+
+        For templates/cms/includes/translation_note.html. A page served in the default language is an
+        original: answered without a query, so that English pages cost what they did.
+        """
+        if translation.get_language() == settings.LANGUAGE_CODE:
+            return None
+        default = Locale.get_default()
+        if self.locale_id == default.pk:
+            return None
+        original = self.get_translation_or_none(default)
+        return original if original is not None and original.live else None
 
 
 class IntroPage(SitePage):

@@ -32,9 +32,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import DraftStateMixin, Locale, Page
-from wagtail_localize.fields import get_translatable_fields
 from wagtail_localize.models import Translation, TranslationSource
 from wagtail_localize.strings import StringValue
+
+from .translation_status import translated_content
 
 PO_SUFFIX = ".po"
 
@@ -210,22 +211,6 @@ def short(text, limit=80):
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
-def content_fingerprint(obj):
-    """A fingerprint (hex) of what a translation holds: every translatable and synchronised field."""
-    values = {}
-    model = type(obj)
-    for translatable_field in get_translatable_fields(model):
-        field = translatable_field.get_field(model)
-        if getattr(field, "concrete", False):
-            values[field.name] = field.value_to_string(obj)
-    encoded = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
-
-
-class UnchangedTranslation(Exception):
-    """Raised to roll back a translation whose result would be what is already there."""
-
-
 class FixtureTranslator:
     """Translate English fixture records into one locale from a Catalogue, through wagtail-localize.
 
@@ -272,7 +257,7 @@ class FixtureTranslator:
         if existing is not None:
             existing = existing.specific if isinstance(existing, Page) else existing
             loaded_inputs, loaded_content = existing.fixture_checksum[:32], existing.fixture_checksum[32:]
-            touched = content_fingerprint(existing)[:32] != loaded_content or (
+            touched = translated_content(existing)[:32] != loaded_content or (
                 isinstance(existing, DraftStateMixin) and (existing.has_unpublished_changes or not existing.live)
             )
             if not touched and loaded_inputs == input_fingerprint:
@@ -291,7 +276,7 @@ class FixtureTranslator:
                 self.problems.extend(f"{files}: record “{key}”{where} in French: {message}" for message in messages)
             return None
         type(target).objects.filter(pk=target.pk).update(
-            fixture_checksum=input_fingerprint + content_fingerprint(target)[:32]
+            fixture_checksum=input_fingerprint + translated_content(target)[:32]
         )
         return action
 

@@ -29,3 +29,6 @@ def entry_form_helper_urls():
 hooks.register("after_edit_snippet", admin_views.add_approval_message_after_edit)
 hooks.register("before_edit_snippet", import_views.point_back_to_the_review)
 hooks.register("register_bulk_action", admin_views.ApproveBulkAction)
+# Before wagtail-localize's own hooks, which replace the edit view of a translation with its editor.
+hooks.register("before_edit_snippet", admin_views.warn_translation_needs_update, order=-10)
+hooks.register("before_edit_page", admin_views.warn_translation_needs_update, order=-10)
