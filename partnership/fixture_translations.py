@@ -151,8 +151,7 @@ def read_catalogues(files):
     for path in files:
         where = display_path(path)
         try:
-            raw = Path(path).read_bytes()
-            text = raw.decode("utf-8")
+            Path(path).read_bytes().decode("utf-8")
         except OSError as error:
             problems.append(f"{where}: cannot be read ({error})")
             continue
@@ -160,7 +159,8 @@ def read_catalogues(files):
             problems.append(f"{where}: not UTF-8 text (byte {error.start}); save the file as UTF-8")
             continue
         try:
-            po = polib.pofile(text, encoding="utf-8", check_for_duplicates=True)
+            # The path, not the text: polib would read a text that happens to be a path as that file.
+            po = polib.pofile(str(path), encoding="utf-8", check_for_duplicates=True)
         except (OSError, ValueError, UnicodeError) as error:
             problems.append(f"{where}: not a valid PO file ({error})")
             continue
