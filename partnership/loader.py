@@ -330,7 +330,6 @@ SECTIONS = (
             FileText("file", attr="text"),
             Text("text"),
         ),
-        translatable=False,
     ),
     Section("frameworks", "framework", Framework, (SLUG, Text("name", required=True), Text("description"))),
     Section(
