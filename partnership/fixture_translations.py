@@ -242,7 +242,9 @@ class FixtureTranslator:
                 continue
             message.used = True
             filled.append((entry.msgctxt, entry.msgid, translated_data(entry.msgid, message.msgstr)))
-        files = ", ".join(display_path(path) for path in self.catalogue.files)
+        # The files holding this record's other messages (where the missing one belongs), or every file.
+        holding = sorted({str(m.path) for k, _msgid, m in self.catalogue.all_messages() if k == key})
+        files = ", ".join(display_path(path) for path in holding or self.catalogue.files)
         for entry in missing:
             self.problems.append(
                 f"{files}: no translation for record “{key}”, msgid “{short(exchange_text(entry.msgid))}” "
