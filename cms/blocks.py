@@ -20,6 +20,25 @@ INLINE_FEATURES = ["bold", "italic", "link", "document-link"]
 PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul"]
 
 
+class OptionalCharBlock(blocks.CharBlock):
+    """A CharBlock that may be left empty, whose empty value is always '' (never None).
+
+    A StructBlock fills a child missing from its data with the child's default, which for a CharBlock is
+    None; wagtail-localize cannot extract None (TypeError: `string` must be either a `StringValue` or a
+    `str`). The default is '', and values stored as None before (by earlier fixture loads) read as ''.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", "")
+        super().__init__(*args, required=False, **kwargs)
+
+    def to_python(self, value):
+        return "" if value is None else super().to_python(value)
+
+    def get_prep_value(self, value):
+        return "" if value is None else super().get_prep_value(value)
+
+
 class HeadingBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=200, help_text=_("The section's title, as readers will see it."))
     level = blocks.ChoiceBlock(
@@ -27,8 +46,7 @@ class HeadingBlock(blocks.StructBlock):
         default="h2",
         help_text=_("Level 2 starts a section and appears in the table of contents; level 3 is a subsection."),
     )
-    anchor = blocks.CharBlock(
-        required=False,
+    anchor = OptionalCharBlock(
         max_length=80,
         help_text=_("The part of the link after # (made from the text if left empty). Keep it stable once published."),
     )
@@ -75,7 +93,7 @@ class BulletListBlock(blocks.StructBlock):
 
 class QuoteBlock(blocks.StructBlock):
     quote = blocks.TextBlock(help_text=_("The words quoted, without quotation marks."))
-    attribution = blocks.CharBlock(required=False, max_length=200, help_text=_("Who said or wrote it."))
+    attribution = OptionalCharBlock(max_length=200, help_text=_("Who said or wrote it."))
 
     class Meta:
         icon = "openquote"
@@ -87,9 +105,8 @@ class QuoteBlock(blocks.StructBlock):
 
 class CaptionedImageBlock(blocks.StructBlock):
     image = ImageChooserBlock()
-    caption = blocks.CharBlock(required=False, max_length=300, help_text=_("Shown under the image."))
-    alt_text = blocks.CharBlock(
-        required=False,
+    caption = OptionalCharBlock(max_length=300, help_text=_("Shown under the image."))
+    alt_text = OptionalCharBlock(
         max_length=300,
         help_text=_("What the image shows, for people who cannot see it. Leave empty to use the image's description."),
     )
@@ -107,7 +124,7 @@ class KeyFactBlock(blocks.StructBlock):
 
 
 class KeyFactsBlock(blocks.StructBlock):
-    title = blocks.CharBlock(required=False, max_length=100, default="Key facts")
+    title = OptionalCharBlock(max_length=100, default="Key facts")
     facts = blocks.ListBlock(KeyFactBlock(), min_num=1)
 
     class Meta:
@@ -170,7 +187,7 @@ class EntriesBlock(PartnerEntriesMixin, blocks.StructBlock):
 
 
 class TimelineBlock(PartnerEntriesMixin, blocks.StructBlock):
-    title = blocks.CharBlock(required=False, max_length=100, default="Milestones")
+    title = OptionalCharBlock(max_length=100, default="Milestones")
     kind = blocks.ChoiceBlock(
         choices=[("milestone", _("Milestones only")), ("dated", _("Every dated entry"))],
         default="milestone",

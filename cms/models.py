@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Length, Substr
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Locale, Page, PageViewRestriction
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
 from partnership.text import validate_text
@@ -46,6 +48,15 @@ class SitePage(FixtureTracked, Page):
 
     # A schedule that has run (publish_scheduled) never blocks the next save (cms/forms.py).
     base_form_class = PageAdminForm
+
+    # What a translator translates (wagtail-localize): the texts and the French slug. Everything else
+    # a translation keeps as it was copied from the original.
+    translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("slug"),
+        TranslatableField("seo_title"),
+        TranslatableField("search_description"),
+    ]
 
     class Meta:
         abstract = True
@@ -99,6 +110,21 @@ class SitePage(FixtureTracked, Page):
                 url["alternates"] = alternates
         return urls
 
+    @cached_property
+    def translated_from(self):
+        """The live original (in the default language) this page is a translation of, or None.
+
+        For templates/cms/includes/translation_note.html. A page served in the default language is an
+        original: answered without a query, so that English pages cost what they did.
+        """
+        if translation.get_language() == settings.LANGUAGE_CODE:
+            return None
+        default = Locale.get_default()
+        if self.locale_id == default.pk:
+            return None
+        original = self.get_translation_or_none(default)
+        return original if original is not None and original.live else None
+
 
 class IntroPage(SitePage):
     """A page whose own text is a short introduction; what it lists comes from elsewhere."""
@@ -106,6 +132,7 @@ class IntroPage(SitePage):
     intro = RichTextField(features=INLINE_FEATURES, blank=True, help_text=_("A few sentences introducing the page."))
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    translatable_fields = [*SitePage.translatable_fields, TranslatableField("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
 
     class Meta:
@@ -166,6 +193,17 @@ class PartnerPage(SitePage):
 
     parent_page_types = ["cms.PartnersIndexPage"]
     subpage_types = []
+
+    translatable_fields = [
+        *SitePage.translatable_fields,
+        TranslatableField("lead"),
+        TranslatableField("image_caption"),
+        TranslatableField("highlights"),
+        TranslatableField("body"),
+        # The French page is about the French partner record, and shows its French entries.
+        TranslatableField("partner"),
+        SynchronizedField("image", overridable=False),
+    ]
 
     content_panels = [
         *Page.content_panels,

@@ -11,10 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from wagtail.admin.ui.tables import Column
+from wagtail.models import Locale, TranslatableMixin
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import WorkflowActionView
@@ -23,6 +26,7 @@ from .dates import InvalidFuzzyDate, parse_period
 from .importer.documents import document_sentences
 from .models import CooperationEntry, SourceDocument
 from .serializers import csv_cell
+from .translation_status import NEEDS_UPDATING, needs_update, status_label
 
 MAX_PERIOD_LENGTH = 100
 
@@ -159,7 +163,25 @@ class FormulaSafeExportMixin:
 
 
 class IndexView(FormulaSafeExportMixin, SnippetIndexView):
-    """The snippet listing (and its results-only view and exports)."""
+    """The snippet listing (and its results-only view and exports).
+
+    Listing a translation's language (``?locale=fr``), a “Translation” column says which records need
+    updating since their English original changed (partnership.translation_status).
+    """
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        locale = getattr(self, "locale", None)
+        if not issubclass(self.model, TranslatableMixin) or locale is None:
+            return columns
+        default = Locale.get_default()
+        if locale.pk == default.pk:
+            return columns
+        return [
+            *columns,
+            Column("translation_status", label=_("Translation"), accessor=lambda obj: status_label(obj, default)),
+        ]
 
     def search_queryset(self, queryset):
         """A listing searched in the database (``search_backend_name = None``) finds records holding every
@@ -172,3 +194,23 @@ class IndexView(FormulaSafeExportMixin, SnippetIndexView):
                 reduce(or_, (Q(**{f"{field}__icontains": word}) for field in self.search_fields))
             )
         return queryset
+
+
+# --- Translations -------------------------------------------------------------------------------------
+
+
+def warn_translation_needs_update(request, instance):
+    """The ``before_edit_snippet`` and ``before_edit_page`` hooks: a translation whose English original
+    changed since it was translated says so at the top of its edit view (wagtail-localize's editor)."""
+    if request.method != "GET" or not isinstance(instance, TranslatableMixin):
+        return
+    if needs_update(instance):
+        messages.warning(
+            request,
+            gettext(
+                "%(status)s: the English original has changed since this translation was made. Sync it from the "
+                "original (“Sync translated snippets” or “Sync translated pages” on the original's edit view), "
+                "translate what changed, then publish this translation."
+            )
+            % {"status": NEEDS_UPDATING},
+        )

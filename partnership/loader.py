@@ -38,6 +38,7 @@ from wagtail.models import DraftStateMixin, Locale, RevisionMixin
 from wagtail.search import index as search_index
 
 from .dates import FuzzyDate, InvalidFuzzyDate
+from .fixture_translations import FixtureTranslator, TranslationFileError, find_translation_files, read_catalogues
 from .models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 from .roles import ensure_editorial_roles
 from .signals import records_reordered
@@ -329,7 +330,6 @@ SECTIONS = (
             FileText("file", attr="text"),
             Text("text"),
         ),
-        translatable=False,
     ),
     Section("frameworks", "framework", Framework, (SLUG, Text("name", required=True), Text("description"))),
     Section(
@@ -603,13 +603,21 @@ class Report:
     roles_created: list = field(default_factory=list)
     counts: dict = field(default_factory=lambda: defaultdict(Counter))
     actions: list = field(default_factory=list)
+    # Translations loaded from the fixture PO files: ``{(language code, section name): Counter}``.
+    translation_counts: dict = field(default_factory=lambda: defaultdict(Counter))
+    translation_actions: list = field(default_factory=list)  # (action, section, English slug, language)
+    translation_files: list = field(default_factory=list)
 
     def add(self, section, action, slug):
         self.counts[section.name][action] += 1
         self.actions.append((action, section, slug))
 
+    def add_translation(self, language, section, action, slug):
+        self.translation_counts[(language, section.name)][action] += 1
+        self.translation_actions.append((action, section, slug, language))
+
     def total(self, action):
-        return sum(counter[action] for counter in self.counts.values())
+        return sum(counter[action] for counter in (*self.counts.values(), *self.translation_counts.values()))
 
     @property
     def changed_anything(self):
@@ -619,8 +627,12 @@ class Report:
 class FixtureLoader:
     """Load records from fixture files. Use ``load(paths)``; it raises FixtureError on any problem."""
 
-    def __init__(self, reset=False, dry_run=False, progress=None, page_loader=None, draft=False):
+    def __init__(self, reset=False, dry_run=False, progress=None, page_loader=None, draft=False, translations=True):
         self.reset = reset
+        # Whether PO files found among the paths (fixtures/fr/*.po) are loaded as translations, after the
+        # English records and in the same transaction (partnership.fixture_translations).
+        self.translations = translations
+        self.catalogues = {}
         # A draft load (the importer's) creates new entries and pages as drafts, unpublished, and never
         # changes a record or page that exists: what is there is an editor's.
         self.draft = draft
@@ -658,6 +670,11 @@ class FixtureLoader:
                 records.extend(read_fixture_file(path))
             except FixtureError as error:
                 problems.extend(error.problems)
+        self.translation_files = find_translation_files(paths) if self.translations and not self.draft else []
+        try:
+            self.catalogues = read_catalogues(self.translation_files)
+        except TranslationFileError as error:
+            problems.extend(error.problems)
         return self._load(files, records, problems)
 
     def load_data(self, data, name):
@@ -676,6 +693,7 @@ class FixtureLoader:
             raise FixtureError(problems)
 
         report = Report(dry_run=self.dry_run, files=files)
+        report.translation_files = list(getattr(self, "translation_files", []))
         self.stage = "starting"
         try:
             with transaction.atomic():
@@ -746,8 +764,41 @@ class FixtureLoader:
                 pages.load(record)
             else:
                 self._load_record(SECTIONS_BY_NAME[record.section], record, report)
+        if self.catalogues and not self.problems:
+            self._load_translations(ordered, report)
         self.stage = "setting up the editorial roles and workflow"
         report.roles_created = ensure_editorial_roles()
+
+    def _load_translations(self, ordered, report):
+        """Translate every English record and page of the fixtures, in dependency order, from the PO files.
+
+        A record whose English an editor changed since it was loaded (kept) is left to the translators:
+        its French is kept too, whatever the PO files say.
+        """
+        english = {(section.name, slug): action for action, section, slug in report.actions}
+        objects = []
+        for record in ordered:
+            if english.get((record.section, record.slug)) == "kept":
+                objects.append((record, None))
+            elif record.section == "pages":
+                objects.append((record, self.pages.pages.get(record.slug)))
+            else:
+                objects.append((record, self.known[record.section].get(record.slug)))
+        objects = _parents_first(objects)
+        for language, catalogue in sorted(self.catalogues.items()):
+            translator = FixtureTranslator(catalogue, reset=self.reset)
+            for record, obj in objects:
+                section = SECTIONS_BY_NAME[record.section]
+                if obj is None:
+                    report.add_translation(language, section, "kept", record.slug)
+                    continue
+                self.stage = f"translating {record.where()} into {language}"
+                action = translator.translate(obj)
+                if action:
+                    report.add_translation(language, section, action, record.slug)
+            if not translator.problems:
+                translator.problems.extend(translator.unused_messages())
+            self.problems.extend(translator.problems)
 
     def _existing(self, section):
         queryset = section.model.objects.all()
@@ -875,6 +926,27 @@ class FixtureLoader:
         if current == instance.fixture_checksum and not edited_draft:
             return "updated"
         return "overwritten" if self.reset else "kept"
+
+
+def _parents_first(objects):
+    """``(record, obj)`` pairs with every programme after its parent (a translation's parent is the
+    parent's translation, which must exist first); otherwise in the given (dependency) order."""
+    order = {name: position for position, name in enumerate(SECTIONS_BY_NAME)}
+
+    def depth(obj):
+        level, seen = 0, set()
+        while obj is not None and getattr(obj, "parent_id", None) and obj.pk not in seen:
+            seen.add(obj.pk)
+            obj, level = obj.parent, level + 1
+        return level
+
+    return sorted(
+        objects,
+        key=lambda pair: (
+            order[pair[0].section],
+            depth(pair[1]) if pair[0].section == "programmes" else 0,
+        ),
+    )
 
 
 @contextmanager

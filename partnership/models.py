@@ -21,6 +21,7 @@ from modelcluster.models import ClusterableModel
 from wagtail import hooks
 from wagtail.models import (
     DraftStateMixin,
+    Locale,
     LockableMixin,
     PreviewableMixin,
     RevisionMixin,
@@ -29,6 +30,7 @@ from wagtail.models import (
 )
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
+from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from .currencies import ISO_3166_CODES, ISO_4217_CODES, format_amount
 from .dates import FuzzyDate, Precision, format_period, precision_problem
@@ -67,11 +69,107 @@ class FixtureTracked(models.Model):
         abstract = True
 
 
-class SourceDocument(FixtureTracked):
-    """A published document that facts are taken from (the provenance of every entry)."""
+DUPLICATE_SLUG = _("This slug is already used by another record in the same language; choose another.")
+
+
+class SlugUniquePerLocale(models.Model):
+    """Reports a slug already used in the record's language as an error on the slug field, at the first save.
+
+    A model form leaves out of constraint checks every field it does not show, and ``locale`` is never
+    on the form, so Django skipped the (locale, slug) constraint and the database refused the row with
+    an IntegrityError (a 500), or, for a draft of a live entry (kept only as a revision), not at all.
+    Raises ValidationError ``{"slug": [DUPLICATE_SLUG]}``.
+    """
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None):
+        exclude = set(exclude or ())
+        if "slug" not in exclude and self.locale_id:
+            exclude.discard("locale")
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            non_field = errors.pop(NON_FIELD_ERRORS, [])
+            duplicate_slug = [e for e in non_field if DUPLICATE_SLUG in ValidationError(e).messages]
+            if duplicate_slug:
+                errors.setdefault("slug", []).append(DUPLICATE_SLUG)
+            if rest := [e for e in non_field if e not in duplicate_slug]:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from error
+
+
+def unique_slug_per_locale(name):
+    return models.UniqueConstraint(
+        fields=["locale", "slug"],
+        name=f"{name}_unique_slug_per_locale",
+        violation_error_message=DUPLICATE_SLUG,
+    )
+
+
+NO_ORIGINAL = _("Create it in English first, then translate it.")
+
+
+class EnglishOriginalRequired(models.Model):
+    """A record in another language is a translation of one in the default language (English).
+
+    Records are translated with wagtail-localize, which gives a translation the original's
+    ``translation_key``; one created directly in French has no original to be translated from, and
+    ``clean`` refuses it (ValidationError ``{"__all__": [NO_ORIGINAL]}``): nothing is saved.
+    """
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.locale_id and self.translation_key:
+            default = Locale.get_default()
+            if self.locale_id != default.pk and not (
+                type(self)._default_manager.filter(translation_key=self.translation_key, locale=default).exists()
+            ):
+                raise ValidationError({NON_FIELD_ERRORS: [NO_ORIGINAL]})
+
+
+class RelationsFollowTranslation:
+    """Many-to-many relations that point at records in the record's own locale.
+
+    wagtail-localize translates fields and foreign keys but copies many-to-many relations as they are,
+    so a French entry would point at English areas. Each value of ``localised_relations`` (field
+    names) is mapped, when the record is saved (and so when a revision is published), to its
+    translation in the record's locale, or kept as it is where no translation exists yet.
+    """
+
+    localised_relations = ()
+
+    def localise_relations(self):
+        """Map the relations in memory (ParentalManyToManyField values, written by ``save``)."""
+        if not self.locale_id:
+            return
+        for name in self.localised_relations:
+            related = list(getattr(self, name).all())
+            mapped = [in_locale(obj, self.locale_id) for obj in related]
+            if [obj.pk for obj in mapped] != [obj.pk for obj in related]:
+                getattr(self, name).set(mapped)
+
+
+def in_locale(obj, locale_id):
+    """``obj``'s translation in the locale ``locale_id``, or ``obj`` itself when there is none."""
+    if obj.locale_id == locale_id:
+        return obj
+    return type(obj)._default_manager.filter(translation_key=obj.translation_key, locale_id=locale_id).first() or obj
+
+
+class SourceDocument(SlugUniquePerLocale, EnglishOriginalRequired, TranslatableMixin, FixtureTracked):
+    """A published document that facts are taken from (the provenance of every entry).
+
+    Translatable: the French document is the French text, which French entries quote.
+    """
 
     title = models.CharField(validators=[validate_text], max_length=255)
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120)
     publisher = models.CharField(validators=[validate_text], max_length=255, blank=True)
     url = models.URLField(blank=True, help_text=_("Where the document is published, if online."))
     last_updated = models.DateTimeField(null=True, blank=True, help_text=_("The date the document itself gives."))
@@ -79,8 +177,18 @@ class SourceDocument(FixtureTracked):
         validators=[validate_text], help_text=_("The full text, against which every quoted sentence is checked.")
     )
 
-    class Meta:
+    translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("slug"),
+        TranslatableField("publisher"),
+        TranslatableField("text"),
+        SynchronizedField("url", overridable=False),
+        SynchronizedField("last_updated", overridable=False),
+    ]
+
+    class Meta(TranslatableMixin.Meta):
         ordering = ["title"]
+        constraints = [unique_slug_per_locale("sourcedocument")]
 
     def __str__(self):
         return self.title
@@ -139,39 +247,7 @@ class Provenance(models.Model):
         return errors
 
 
-DUPLICATE_SLUG = _("This slug is already used by another record in the same language; choose another.")
-
-
-class SlugUniquePerLocale(models.Model):
-    """Reports a slug already used in the record's language as an error on the slug field, at the first save.
-
-    A model form leaves out of constraint checks every field it does not show, and ``locale`` is never
-    on the form, so Django skipped the (locale, slug) constraint and the database refused the row with
-    an IntegrityError (a 500), or, for a draft of a live entry (kept only as a revision), not at all.
-    Raises ValidationError ``{"slug": [DUPLICATE_SLUG]}``.
-    """
-
-    class Meta:
-        abstract = True
-
-    def validate_constraints(self, exclude=None):
-        exclude = set(exclude or ())
-        if "slug" not in exclude and self.locale_id:
-            exclude.discard("locale")
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            errors = error.update_error_dict({})
-            non_field = errors.pop(NON_FIELD_ERRORS, [])
-            duplicate_slug = [e for e in non_field if DUPLICATE_SLUG in ValidationError(e).messages]
-            if duplicate_slug:
-                errors.setdefault("slug", []).append(DUPLICATE_SLUG)
-            if rest := [e for e in non_field if e not in duplicate_slug]:
-                errors[NON_FIELD_ERRORS] = rest
-            raise ValidationError(errors) from error
-
-
-class Translatable(SlugUniquePerLocale, TranslatableMixin, FixtureTracked, index.Indexed):
+class Translatable(SlugUniquePerLocale, EnglishOriginalRequired, TranslatableMixin, FixtureTracked, index.Indexed):
     """A translatable record with a slug unique within its locale, searched by name in the admin's choosers."""
 
     name = models.CharField(validators=[validate_text], max_length=255)
@@ -191,14 +267,6 @@ class Translatable(SlugUniquePerLocale, TranslatableMixin, FixtureTracked, index
         return self.name
 
 
-def unique_slug_per_locale(name):
-    return models.UniqueConstraint(
-        fields=["locale", "slug"],
-        name=f"{name}_unique_slug_per_locale",
-        violation_error_message=DUPLICATE_SLUG,
-    )
-
-
 class Framework(Translatable):
     """A partnership framework such as “partners across the globe” or the Mediterranean Dialogue."""
 
@@ -206,6 +274,8 @@ class Framework(Translatable):
 
     class Meta(Translatable.Meta):
         constraints = [unique_slug_per_locale("framework")]
+
+    translatable_fields = [TranslatableField("name"), TranslatableField("slug"), TranslatableField("description")]
 
 
 class Area(Translatable, Provenance):
@@ -217,6 +287,16 @@ class Area(Translatable, Provenance):
 
     category = models.CharField(max_length=10, choices=Category.choices, default=Category.AREA)
     description = models.TextField(validators=[validate_text], blank=True)
+
+    translatable_fields = [
+        TranslatableField("name"),
+        TranslatableField("slug"),
+        TranslatableField("description"),
+        TranslatableField("source"),
+        TranslatableField("source_section"),
+        TranslatableField("source_quote"),
+        SynchronizedField("category", overridable=False),
+    ]
 
     class Meta(Translatable.Meta):
         ordering = ["category", "name"]
@@ -254,6 +334,13 @@ class Place(Translatable):
 
     class Meta(Translatable.Meta):
         constraints = [unique_slug_per_locale("place")]
+
+    translatable_fields = [
+        TranslatableField("name"),
+        TranslatableField("slug"),
+        SynchronizedField("kind", overridable=False),
+        SynchronizedField("iso_code", overridable=False),
+    ]
 
     def clean(self):
         super().clean()
@@ -295,6 +382,20 @@ class Programme(Translatable, Provenance):
             "(“PfP programme”, “Allied Maritime Command”). The name and acronym need not be repeated."
         ),
     )
+
+    translatable_fields = [
+        TranslatableField("name"),
+        TranslatableField("slug"),
+        TranslatableField("acronym"),
+        TranslatableField("description"),
+        # The parent is the programme's translation in the same language (or the original, until translated).
+        TranslatableField("parent"),
+        TranslatableField("source"),
+        TranslatableField("source_section"),
+        TranslatableField("source_quote"),
+        SynchronizedField("kind", overridable=False),
+        SynchronizedField("aliases", overridable=False),
+    ]
 
     search_fields = [
         *Translatable.search_fields,
@@ -358,8 +459,38 @@ class Partner(Translatable, Provenance):
     )
     areas = models.ManyToManyField(Area, blank=True, related_name="partners", verbose_name=_("areas of cooperation"))
 
+    translatable_fields = [
+        TranslatableField("name"),
+        TranslatableField("slug"),
+        TranslatableField("framework"),
+        TranslatableField("source"),
+        TranslatableField("source_section"),
+        TranslatableField("source_quote"),
+        SynchronizedField("iso_code", overridable=False),
+    ]
+
     class Meta(Translatable.Meta):
         constraints = [unique_slug_per_locale("partner")]
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.localise_areas()
+
+    def localise_areas(self):
+        """A translation's areas are its original's, each in the translation's language where translated.
+
+        wagtail-localize copies no many-to-many relation (and ``areas`` is not parental): the areas
+        follow the English partner's whenever the translation is saved (synchronised with it).
+        """
+        default = Locale.get_default()
+        if not self.locale_id or self.locale_id == default.pk:
+            return
+        original = Partner.objects.filter(translation_key=self.translation_key, locale=default).first()
+        if original is None:
+            return
+        areas = [in_locale(area, self.locale_id) for area in original.areas.all()]
+        if {area.pk for area in areas} != set(self.areas.values_list("pk", flat=True)):
+            self.areas.set(areas)
 
     def clean(self):
         super().clean()
@@ -390,6 +521,8 @@ class CooperationEntryQuerySet(SearchableQuerySetMixin, models.QuerySet):
 
 class CooperationEntry(
     SlugUniquePerLocale,
+    EnglishOriginalRequired,
+    RelationsFollowTranslation,
     WorkflowMixin,
     DraftStateMixin,
     LockableMixin,
@@ -507,6 +640,34 @@ class CooperationEntry(
     # The API serves the public fields, as the exports do (partnership.serializers).
     api_fields = API_FIELDS
 
+    translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("slug"),
+        TranslatableField("description"),
+        # The partner and the source are their translations (the French entry quotes the French document).
+        TranslatableField("partner"),
+        TranslatableField("source"),
+        TranslatableField("source_section"),
+        TranslatableField("source_quote"),
+        *(
+            SynchronizedField(name, overridable=False)
+            for name in (
+                "kind",
+                "start_date",
+                "start_precision",
+                "end_date",
+                "end_precision",
+                "ongoing",
+                "amount",
+                "currency",
+                "direction",
+                "source_order",
+            )
+        ),
+    ]
+    # Ignored by wagtail-localize: mapped to their translations when the entry is saved.
+    localised_relations = ("areas", "programmes", "places", "beneficiaries")
+
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("cooperation entry")
         verbose_name_plural = _("cooperation entries")
@@ -519,6 +680,7 @@ class CooperationEntry(
 
     def save(self, *args, **kwargs):
         self.period_end = self._derived_period_end()
+        self.localise_relations()
         super().save(*args, **kwargs)
 
     def get_preview_template(self, request, mode_name):

@@ -1,4 +1,4 @@
-"""The editorial roles: Editors write and submit, Moderators approve and publish.
+"""The editorial roles: Editors write, translate and submit, Moderators approve and publish.
 
 Wagtail's own migrations create both groups, their page permissions and the
 “Moderators approval” workflow on the page tree; this makes sure they are all
@@ -35,6 +35,9 @@ EDITOR_PERMISSIONS = [
     "partnership.view_cooperationentry",
     *(f"partnership.view_{model._meta.model_name}" for model in REFERENCE_MODELS),
     *(f"partnership.add_{model._meta.model_name}" for model in EDITOR_PROPOSES),
+    # Translating with wagtail-localize: start a translation, sync it with its English original. What an
+    # Editor may then change and publish is what they may change and publish in English (entries, pages).
+    "wagtail_localize.submit_translation",
 ]
 MODERATOR_PERMISSIONS = [
     *EDITOR_PERMISSIONS,

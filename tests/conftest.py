@@ -13,7 +13,12 @@ SOURCE_TEXT = (FIXTURES_DIR / "sources" / "relations-with-japan.txt").read_text(
 
 
 def run_load_fixtures(*args, **options):
-    """Run load_fixtures and return what it printed."""
+    """Run load_fixtures and return what it printed.
+
+    English only unless ``no_translations=False`` is given: the French PO files (fixtures/fr/) are the
+    tests of translations' (tests/cms/test_translations.py), and follow the English fixtures they test.
+    """
+    options.setdefault("no_translations", True)
     out = io.StringIO()
     call_command("load_fixtures", *map(str, args), stdout=out, stderr=io.StringIO(), **options)
     return out.getvalue()
@@ -79,7 +84,7 @@ class SharedFixtures:
             self.transaction = contextlib.ExitStack()
             self.transaction.enter_context(transaction.atomic())
             try:
-                run_load_fixtures()
+                run_load_fixtures()  # English: the tests of translations add French (``translated``)
             except BaseException:
                 self.discard()
                 raise
@@ -141,6 +146,12 @@ def loaded(shared_fixtures, db):
     """The database with the project's fixtures loaded (loaded once, rolled back with each test's transaction)."""
     if not shared_fixtures.load():
         run_load_fixtures()  # asked for late (request.getfixturevalue): loaded in this test's transaction
+
+
+@pytest.fixture
+def translated(loaded):
+    """The fixtures and their French translations (fixtures/fr/*.po), added in this test's transaction."""
+    run_load_fixtures(no_translations=False)
 
 
 @pytest.fixture

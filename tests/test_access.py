@@ -817,13 +817,18 @@ def test_no_view_that_changes_state_is_csrf_exempt():
         if getattr(callback, "csrf_exempt", False) and not read_only(callback) and not enforces_csrf_itself(callback)
     ]
     assert exempt == []
-    # The only exempt view taking a POST is the admin API's page actions, which DRF checks (tested above).
+    # The only exempt views taking a POST are the admin API's page actions and wagtail-localize's translation
+    # editor's saves of a string or an override, which DRF checks (tested above).
     posting = [
         route
         for route, callback in all_url_patterns()
         if getattr(callback, "csrf_exempt", False) and not read_only(callback)
     ]
-    assert posting == ["admin/api/main/^pages/<int:pk>/action/<str:action_name>/"]
+    assert posting == [
+        "admin/api/main/^pages/<int:pk>/action/<str:action_name>/",
+        "admin/localize/translate/<int:translation_id>/strings/<int:string_segment_id>/edit/",
+        "admin/localize/translate/<int:translation_id>/overrides/<int:overridable_segment_id>/edit/",
+    ]
 
 
 @functools.cache

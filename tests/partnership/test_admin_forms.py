@@ -154,12 +154,18 @@ def test_a_draft_of_a_live_entry_cannot_take_a_slug_in_use(editor, admin, action
 
 
 def test_the_same_slug_in_another_language_is_allowed(admin):
-    """Slugs are unique per language: the French record of a place may share nothing with English."""
+    """Slugs are unique per language: the French record of a place may take the English record's slug.
+
+    (A French record is a translation of an English one: one made directly in French is refused, see
+    tests/cms/test_translations.py.)"""
     french = Locale.objects.get(language_code="fr")
     english_place = Place.objects.order_by("pk").first()
-    data = posted_form(admin.get(snippet_url(Place, "edit", english_place.pk)))
-    data.update(name="Lieu", slug=english_place.slug)
-    response = admin.post(snippet_url(Place, "add") + f"?locale={french.language_code}", data)
+    french_place = english_place.copy_for_translation(french)
+    french_place.name, french_place.slug = "Lieu", "lieu"
+    french_place.save()
+    data = posted_form(admin.get(snippet_url(Place, "edit", french_place.pk)))
+    data.update(slug=english_place.slug)
+    response = admin.post(snippet_url(Place, "edit", french_place.pk), data)
     assert response.status_code == 302, field_errors(response, "slug")
     assert Place.objects.filter(slug=english_place.slug, locale=french).exists()
 
