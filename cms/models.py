@@ -110,21 +110,6 @@ class SitePage(FixtureTracked, Page):
                 url["alternates"] = alternates
         return urls
 
-    @cached_property
-    def translated_from(self):
-        """The live original (in the default language) this page is a translation of, or None.
-
-        For templates/cms/includes/translation_note.html. A page served in the default language is an
-        original: answered without a query, so that English pages cost what they did.
-        """
-        if translation.get_language() == settings.LANGUAGE_CODE:
-            return None
-        default = Locale.get_default()
-        if self.locale_id == default.pk:
-            return None
-        original = self.get_translation_or_none(default)
-        return original if original is not None and original.live else None
-
 
 class IntroPage(SitePage):
     """A page whose own text is a short introduction; what it lists comes from elsewhere."""
@@ -230,6 +215,17 @@ class PartnerPage(SitePage):
                 raise ValidationError(
                     {"partner": gettext("Another page in this language is already about this partner.")}
                 )
+
+    @property
+    def image_alt(self):
+        """The photo's alt text: the image's own (its description, written in the default language) on a page
+        in that language; on a translation, the page's translated caption, so that a French reader's screen
+        reader reads French. Images are not translatable records in Wagtail."""
+        if self.image is None:
+            return ""
+        if translation.get_language() == settings.LANGUAGE_CODE or not self.image_caption:
+            return self.image.default_alt_text
+        return self.image_caption
 
     def copy_refused_because(self):
         """Why this page cannot be copied (a copy keeps its partner and language, which ``clean`` refuses)."""
@@ -444,7 +440,16 @@ class OrganisationSettings(BaseSiteSetting):
         help_text=_("Shown in the header beside the name (optional)."),
     )
 
-    panels = [FieldPanel("name"), FieldPanel("short_name"), FieldPanel("logo")]
+    names_in_other_languages = models.TextField(
+        blank=True,
+        default="fr: OTAN",
+        help_text=_(
+            "The name as readers of the site's other languages know it, one language per line as "
+            "“code: name”, such as “fr: OTAN”. A language not listed shows the name above."
+        ),
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("short_name"), FieldPanel("names_in_other_languages"), FieldPanel("logo")]
 
     class Meta:
         verbose_name = _("organisation")
@@ -452,7 +457,41 @@ class OrganisationSettings(BaseSiteSetting):
     def __str__(self):
         return self.name
 
+    def other_names(self):
+        """``{language code: name}`` from ``names_in_other_languages``; lines that do not parse are left out
+        (``clean`` refuses them when an editor saves)."""
+        names = {}
+        for line in self.names_in_other_languages.splitlines():
+            code, separator, name = line.partition(":")
+            if separator and code.strip() and name.strip():
+                names[code.strip().lower()] = " ".join(name.split())
+        return names
+
+    def clean(self):
+        super().clean()
+        codes = {code for code, _name in settings.LANGUAGES}
+        for number, line in enumerate(self.names_in_other_languages.splitlines(), start=1):
+            if not line.strip():
+                continue
+            code, separator, name = line.partition(":")
+            if not separator or not name.strip() or code.strip().lower() not in codes:
+                raise ValidationError(
+                    {
+                        "names_in_other_languages": gettext(
+                            "Line %(number)s, “%(line)s”: write “code: name”, with one of the site's languages "
+                            "(%(codes)s)."
+                        )
+                        % {"number": number, "line": line.strip(), "codes": ", ".join(sorted(codes))}
+                    }
+                )
+
+    @property
+    def public_name(self):
+        """The name in the active language: its line in ``names_in_other_languages``, or ``name``."""
+        return self.other_names().get(translation.get_language(), self.name)
+
     @property
     def title_suffix(self):
-        """The name that ends each page's <title>: the short name, or the full one."""
-        return self.short_name or self.name
+        """The name that ends each page's <title>: in a language with a name of its own, that name;
+        otherwise the short name, or the full one."""
+        return self.other_names().get(translation.get_language()) or self.short_name or self.name

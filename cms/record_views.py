@@ -139,7 +139,9 @@ def facet_groups(filterset, counts):
 
 def entry_detail(request, record_page, slug):
     entry = get_object_or_404(
-        public_entries(record_page).select_related("partner__framework", "source").prefetch_related(*ALL_RELATIONS),
+        public_entries(record_page)
+        .select_related("partner__framework", "source__locale")
+        .prefetch_related(*ALL_RELATIONS),
         slug=slug,
     )
     context = record_page.get_context(request)
@@ -183,7 +185,7 @@ def entry_context(entry, record_url):
         "related_entries": related,
         "record_url": record_url,
         "partner_record_query": urlencode({"partner": entry.partner.slug}) if entry.partner_id else "",
-        # Source documents are in the language the importer reads: their quote keeps its own ``lang``
-        # on a page in another language.
-        "source_language": PARSED_LANGUAGE,
+        # The quote is in its document's language (a French entry quotes the French document): it keeps
+        # its own ``lang`` on a page in another language.
+        "source_language": entry.source.locale.language_code if entry.source_id else PARSED_LANGUAGE,
     }

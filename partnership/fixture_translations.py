@@ -277,8 +277,13 @@ class FixtureTranslator:
                 where = "" if field == "__all__" else f", field “{field}”"
                 self.problems.extend(f"{files}: record “{key}”{where} in French: {message}" for message in messages)
             return None
+        dates = {}
+        if action == "created" and getattr(obj, "last_published_at", None):
+            # A translation loaded with the fixtures was published when its original was (the document's
+            # date), so the French page's "last updated" reads as the English one does.
+            dates = {"first_published_at": obj.first_published_at, "last_published_at": obj.last_published_at}
         type(target).objects.filter(pk=target.pk).update(
-            fixture_checksum=input_fingerprint + translated_content(target)[:32]
+            fixture_checksum=input_fingerprint + translated_content(target)[:32], **dates
         )
         return action
 

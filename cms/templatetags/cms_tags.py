@@ -125,6 +125,7 @@ class LanguageLink(NamedTuple):
     available: bool  # whether ``url`` is this page's translation
     message: str  # when not available: saying so, in that language ("Cette page n'existe pas en français.")
     home_label: str  # "Home page", in that language
+    title: str = ""  # the translation's title, for a page's translation (not for the record's routes)
 
 
 class LanguageLinks(NamedTuple):
@@ -148,7 +149,8 @@ def _reverse_in(code, name, *args):
 
 
 def _page_translations(request, page):
-    """``({code: url of page's translation}, {code: url of the home page})``: live, public pages only (one query)."""
+    """``({code: url of page's translation}, {code: url of the home page}, {code: title of page's translation})``:
+    live, public pages only (one query)."""
     site = Site.find_for_request(request)
     wanted = Q(translation_key=page.translation_key)
     if site is not None:
@@ -156,18 +158,19 @@ def _page_translations(request, page):
     pages = (
         without_view_restrictions(Page.objects.live().filter(wanted))
         .select_related("locale")
-        .only("url_path", "path", "depth", "translation_key", "locale__language_code")
+        .only("url_path", "path", "depth", "title", "translation_key", "locale__language_code")
     )
-    translations, homes = {}, {}
+    translations, homes, titles = {}, {}, {}
     for found in pages:
         url = found.get_url(request)
         if not url:
             continue
         if found.translation_key == page.translation_key:
             translations[found.locale.language_code] = url
+            titles[found.locale.language_code] = found.title
         if site is not None and found.translation_key == site.root_page.translation_key:
             homes[found.locale.language_code] = url
-    return translations, homes
+    return translations, homes, titles
 
 
 def _route_translations(context, page, translations):
@@ -210,9 +213,9 @@ def language_links(context):
     current = translation.get_language()
     codes = [code for code, _name in settings.LANGUAGES]
     page = context.get("page")
-    homes = None
+    homes, titles = None, {}
     if isinstance(page, Page) and page.pk and request is not None:
-        translations, homes = _page_translations(request, page)
+        translations, homes, titles = _page_translations(request, page)
         if isinstance(page, CooperationRecordPage):
             translations = _route_translations(context, page, translations)
     elif request is not None and request.resolver_match and request.resolver_match.url_name == "search":
@@ -237,6 +240,7 @@ def language_links(context):
                 if code in translations
                 else _in_language(code, NOT_AVAILABLE.get(code, NOT_AVAILABLE_FALLBACK)),
                 home_label=_in_language(code, HOME_PAGE),
+                title=titles.get(code, "") if code in translations else "",
             )
         )
     alternates = []
@@ -248,6 +252,19 @@ def language_links(context):
     if request is not None:
         request._language_links = links
     return links
+
+
+@register.simple_tag(takes_context=True)
+def translation_original(context):
+    """The page's original, when the page is a translation: the default language's ``LanguageLink`` (with
+    its ``url`` and ``title``) when the page is served in another language and its original is live and
+    public, else None. For templates/cms/includes/translation_note.html; shares ``language_links``'s query."""
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return None
+    for link in language_links(context).others:
+        if link.code == settings.LANGUAGE_CODE and link.available:
+            return link
+    return None
 
 
 @register.inclusion_tag("includes/language_switcher.html")

@@ -104,6 +104,30 @@ def site_database(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def translated_site_database(tmp_path_factory):
+    """An SQLite file migrated and loaded with the fixtures and their French translations (fixtures/fr/*.po),
+    as `make run` loads them."""
+    folder = tmp_path_factory.mktemp("browser-translated-database")
+    env = site_environment(folder)
+    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
+    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0"]):
+        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def bilingual_site(browser, tmp_path_factory, translated_site_database):
+    """A real server with both languages, for tests that only read: shared by the whole session."""
+    yield from running_site(tmp_path_factory, translated_site_database)
+
+
+@pytest.fixture
+def translated_site(browser, tmp_path_factory, translated_site_database):
+    """A real server of its own with both languages, for a test that changes content."""
+    yield from running_site(tmp_path_factory, translated_site_database)
+
+
+@pytest.fixture(scope="session")
 def partnerless_site_database(tmp_path_factory):
     """An SQLite file with the site's pages and the organisation's reference data, but no partner page or entry:
     where a partner's document is imported."""

@@ -6,13 +6,9 @@ shared browser database.
 """
 
 import re
-import subprocess
-import sys
 
 import pytest
 
-from ..conftest import PROJECT_DIR
-from .conftest import running_site, site_environment
 from .test_editing_at_a_human_pace import READING, messages, public_text, type_at_the_end
 from .test_editors import log_in, make_user
 
@@ -23,22 +19,6 @@ ENGLISH_TITLE = "Joint political declaration signed"
 FRENCH_TITLE = "Signature d'une déclaration politique conjointe"
 ENGLISH_ADDITION = " Both sides reaffirmed it in later meetings."
 FRENCH_ADDITION = "Les deux parties l'ont réaffirmée lors de rencontres ultérieures."
-
-
-@pytest.fixture(scope="module")
-def translated_site_database(tmp_path_factory):
-    """An SQLite file migrated and loaded with the fixtures and their French translations."""
-    folder = tmp_path_factory.mktemp("browser-translated-database")
-    env = site_environment(folder)
-    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
-    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0"]):
-        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
-    return folder
-
-
-@pytest.fixture
-def translated_site(browser, tmp_path_factory, translated_site_database):
-    yield from running_site(tmp_path_factory, translated_site_database)
 
 
 def french_row(page):

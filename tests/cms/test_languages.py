@@ -269,17 +269,36 @@ NEW_FR = "japon-nouvelle-entree-amirale"
 
 
 def test_a_french_entry_is_never_listed_at_an_english_url(client, french, admin_user):
-    """Regression: an entry created in French through the admin's locale switcher was listed in the
-    sitemap, search, home page and API at /cooperation/<slug>/, a 404. Every URL listed anywhere opens."""
+    """Regression: an entry published in French through the admin was listed in the sitemap, search,
+    home page and API at /cooperation/<slug>/, a 404. Every URL listed anywhere opens.
+
+    (A new entry is written in English first, then translated: the admin refuses one written in French
+    from scratch, tests/cms/test_translations.py.)"""
+    from wagtail.models import Locale
+
     from tests.test_editors import entry_form
 
     model = CooperationEntry.objects.get(slug=ENTRY_FR)
+    english = CooperationEntry.objects.get(translation_key=model.translation_key, locale__language_code="en")
     admin = client.__class__()
     admin.force_login(admin_user)
     data = entry_form(
-        model, title="Nouvelle entrée amirale", slug=NEW_FR, source_order=999, **{"action-publish": "publish"}
+        english,
+        title="New flagship entry",
+        slug="japan-new-flagship-entry",
+        source_order=999,
+        **{"action-publish": "publish"},
     )
-    response = admin.post(f"{ADMIN_ENTRIES}/add/?locale=fr", data)
+    response = admin.post(f"{ADMIN_ENTRIES}/add/?locale=en", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    original = CooperationEntry.objects.get(slug="japan-new-flagship-entry")
+    draft = original.copy_for_translation(Locale.objects.get(language_code="fr"))
+    draft.slug, draft.title = NEW_FR, "Nouvelle entrée amirale"
+    draft.save()
+    data = entry_form(
+        draft, title="Nouvelle entrée amirale", slug=NEW_FR, source_order=999, **{"action-publish": "publish"}
+    )
+    response = admin.post(f"{ADMIN_ENTRIES}/edit/{draft.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     created = CooperationEntry.objects.get(slug=NEW_FR)
     assert created.live and created.locale.language_code == "fr"
