@@ -18,8 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from wagtail.admin.views.pages.utils import get_valid_next_url_from_request
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail_localize.models import Translation
@@ -72,4 +72,10 @@ def upload_pofile(request, translation_id):
     if not problem:
         return edit_translation.upload_pofile(request, translation_id)
     messages.error(request, problem)
-    return redirect(get_valid_next_url_from_request(request) or reverse("wagtailadmin_home"))
+    # Back to the translation editor the form was posted from (its ``next``), if it is on this site.
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("wagtailadmin_home")
+    return redirect(next_url)
