@@ -180,7 +180,7 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
         if not filterset.is_valid():
             problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
             raise BadRequestError(f"invalid filters: {problems}")
-        queryset = filterset.qs.select_related("partner").prefetch_related(*ALL_RELATIONS)
+        queryset = filterset.qs.select_related("partner", "locale").prefetch_related(*ALL_RELATIONS)
         # Entries are served under their language's record page: while it is private, the API
         # serves none of that language's either.
         hidden = [locale for locale, link in self.record_links().items() if not link.entries_public]

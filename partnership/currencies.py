@@ -5,7 +5,7 @@ import functools
 
 import pycountry
 from babel import Locale
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_decimal
 
 from .dates import active_language
 
@@ -24,10 +24,12 @@ def _code_first(locale):
     return Locale.parse(locale).currency_formats["standard"].pattern.lstrip("-").startswith("¤")
 
 
-@functools.lru_cache(maxsize=32)
-def _word(locale, size):
-    """The long word for ``size`` (10**6, 10**9) in ``locale``, plural: “million”, French “millions”."""
-    pattern = Locale.parse(locale).compact_decimal_formats["long"]["other"][str(size)]
+@functools.lru_cache(maxsize=64)
+def _word(locale, size, plural):
+    """The long word for ``size`` (10**6, 10**9) in ``locale`` for a number of plural category ``plural``
+    (CLDR's "one", "other"): “million”; French “million” for 1,5 and “millions” for 5."""
+    patterns = Locale.parse(locale).compact_decimal_formats["long"]
+    pattern = patterns.get(plural, patterns["other"])[str(size)]
     return (pattern.prefix[0] + pattern.suffix[0]).strip()  # (positive, negative) affixes around the 0
 
 
@@ -45,11 +47,12 @@ def format_amount(amount, currency, locale=None):
     if amount < 10**6:
         pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
         number = format_decimal(amount, pattern, locale=locale)
-    elif amount < 999_995_000 or 10**9 <= amount < 999_995_000_000:
-        number = format_compact_decimal(amount, format_type="long", fraction_digits=2, locale=locale)
     else:
-        # Babel would write “1000 million” (no group separator) where the rounding reaches a thousand,
-        # and go on to “trillion”; the site has always written “1,000 million” and “1,234.57 billion”.
+        # In words, to two decimals at most: “5 billion”, “1,000 million”, “1,234.57 billion”. Not Babel's
+        # format_compact_decimal: it goes on to “trillion”, writes “1000 million”, and takes the plural
+        # from the whole amount (French “1 milliards”) instead of from the number written.
         size = 10**9 if amount >= 10**9 else 10**6
-        number = f"{format_decimal(amount / size, '#,##0.##', locale=locale)} {_word(locale, size)}"
+        value = round(amount / size, 2)
+        plural = Locale.parse(locale).plural_form(value)
+        number = f"{format_decimal(value, '#,##0.##', locale=locale)} {_word(locale, size, plural)}"
     return f"{currency} {number}" if _code_first(locale) else f"{number}\u00a0{currency}"

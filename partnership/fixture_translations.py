@@ -35,6 +35,7 @@ from wagtail.models import DraftStateMixin, Locale, Page
 from wagtail_localize.models import Translation, TranslationSource
 from wagtail_localize.strings import StringValue
 
+from .po_syntax import syntax_problem
 from .translation_status import translated_content
 
 PO_SUFFIX = ".po"
@@ -151,12 +152,15 @@ def read_catalogues(files):
     for path in files:
         where = display_path(path)
         try:
-            Path(path).read_bytes().decode("utf-8")
+            text = Path(path).read_bytes().decode("utf-8")
         except OSError as error:
             problems.append(f"{where}: cannot be read ({error})")
             continue
         except UnicodeDecodeError as error:
             problems.append(f"{where}: not UTF-8 text (byte {error.start}); save the file as UTF-8")
+            continue
+        if problem := syntax_problem(text):
+            problems.append(f"{where}: not a valid PO file ({problem})")
             continue
         try:
             # The path, not the text: polib would read a text that happens to be a path as that file.

@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -710,6 +710,14 @@ class CooperationEntry(
     def period_display(self):
         """The period as the document writes it: “April 2013”, “since 2014”, “2009–2013”; '' if undated."""
         return format_period(self.start, self.end, self.ongoing)
+
+    @property
+    def period_in_own_language(self):
+        """``period_display`` in the entry's own language (“depuis 2014” for a French entry), whatever
+        the active one: for outputs that list entries of several languages, such as the API. Reads
+        ``locale``: select it with the entry where many are listed."""
+        with translation.override(self.locale.language_code):
+            return self.period_display
 
     @property
     def is_single_date(self):

@@ -85,7 +85,7 @@ ENTRY_FIELDS = (
         "period",
         _("When"),
         _attribute("period_display"),
-        api=APIField("period", serializer=CharField(source="period_display", read_only=True)),
+        api=APIField("period", serializer=CharField(source="period_in_own_language", read_only=True)),
         inspect="period_display",
     ),
     EntryField("start_date", _("Start date"), _isoformat("start_date"), api=APIField("start_date")),

@@ -25,6 +25,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail_localize.models import Translation
 from wagtail_localize.views import edit_translation
 
+from .po_syntax import syntax_problem
+
 TRANSLATION_ID_HEADER = "X-WagtailLocalize-TranslationID"
 
 
@@ -44,6 +46,8 @@ def po_upload_problem(upload, translation):
         data.decode("utf-8")
     except UnicodeDecodeError:
         return _("“%(name)s” is not UTF-8 text: save the PO file as UTF-8 and upload it again.") % {"name": upload.name}
+    if problem := syntax_problem(data.decode("utf-8")):
+        return _("“%(name)s” is not a valid PO file (%(error)s).") % {"name": upload.name, "error": problem}
     # polib reads a path as well as a text: the upload goes through a file, never as a text.
     with tempfile.NamedTemporaryFile(suffix=".po", delete=False) as file:
         file.write(data)

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from xml.etree import ElementTree
 
@@ -160,6 +161,17 @@ def test_the_api_filters_entries_by_locale_and_gives_each_its_own_url(client, fr
     everything = client.get("/api/v2/entries/?limit=100").json()["items"]
     urls = {item["slug"]: item["meta"]["html_url"] for item in everything}
     assert urls[ENTRY_FR] == f"http://localhost{FR_ENTRY}" and urls[ENTRY_EN] == f"http://localhost{EN_ENTRY}"
+
+
+def test_the_api_writes_each_entrys_period_in_its_own_language(client, french):
+    """The API is not under a language prefix: each entry's period is in the entry's own language."""
+    for slug in (ENTRY_EN, ENTRY_FR):
+        entry = CooperationEntry.objects.get(slug=slug)
+        entry.start_date, entry.start_precision, entry.end_date, entry.ongoing = date(2014, 1, 1), "year", None, True
+        entry.save()
+    everything = client.get("/api/v2/entries/?limit=100&fields=period").json()["items"]
+    periods = {item["slug"]: item["period"] for item in everything}
+    assert (periods[ENTRY_EN], periods[ENTRY_FR]) == ("since 2014", "depuis 2014")
 
 
 def test_the_api_filters_take_the_slugs_of_the_locale(client, french):

@@ -225,6 +225,17 @@ BROKEN = {
         ["fixtures/fr/reference.po, line", "record “area:no-such-area”", "msgid “No such area”", "no such record"],
     ),
     "bad syntax": ("entries.po", break_syntax, ["fixtures/fr/entries.po: not a valid PO file", "line"]),
+    # polib alone would read this as “remiers contacts…”: the opening quote is missing.
+    "msgstr without its opening quote": (
+        "entries.po",
+        lambda path: path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                'msgstr "Premiers contacts entre', "msgstr Premiers contacts entre", 1
+            ),
+            encoding="utf-8",
+        ),
+        ["fixtures/fr/entries.po: not a valid PO file (line", "msgstr Premiers contacts entre"],
+    ),
     "wrong encoding": ("pages.po", to_latin_1, ["fixtures/fr/pages.po: not UTF-8 text"]),
     "French quote not in the French document": (
         "source.po",
@@ -448,8 +459,12 @@ def test_a_translation_is_exported_and_imported_as_a_po_file(editor, client):
             "was not downloaded from this translation",
         ),
         (None, "Choose a PO file to upload"),
+        (
+            b'msgid ""\nmsgstr ""\n\nmsgid "Initial contacts"\nmsgstr Premiers contacts"\n',
+            'is not a valid PO file (line 5: \u201cmsgstr Premiers contacts"\u201d)',
+        ),
     ],
-    ids=["bad syntax", "not UTF-8", "no translation header", "no file"],
+    ids=["bad syntax", "not UTF-8", "no translation header", "no file", "msgstr without its opening quote"],
 )
 def test_a_broken_po_upload_is_refused_with_a_message(editor, client, content, expected):
     client.force_login(editor)

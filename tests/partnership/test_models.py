@@ -207,6 +207,12 @@ def test_amounts_are_written_the_french_way_in_french():
     assert format_amount(Decimal("12.50"), "EUR", locale="fr") == "12,50\u00a0EUR"
     assert format_amount(Decimal("12500"), "EUR", locale="fr") == "12\u202f500\u00a0EUR"
     assert format_amount(Decimal("999999999999.99"), "USD", locale="fr") == "1\u202f000 milliards\u00a0USD"
+    # French takes the plural from the number written: one million, one and a half million, two millions.
+    assert format_amount(Decimal("1000000000"), "USD", locale="fr") == "1 milliard\u00a0USD"
+    assert format_amount(Decimal("1000000"), "USD", locale="fr") == "1 million\u00a0USD"
+    assert format_amount(Decimal("1990000"), "USD", locale="fr") == "1,99 million\u00a0USD"
+    assert format_amount(Decimal("2000000"), "USD", locale="fr") == "2 millions\u00a0USD"
+    assert format_amount(Decimal("1000000000"), "USD", locale="en") == "USD 1 billion"
 
 
 @pytest.mark.parametrize("code", ["XXX", "XTS", "ANG"])  # no currency, testing, withdrawn in 2025
