@@ -8,6 +8,7 @@ import csv
 import json
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext
 
 from partnership.serializers import EXPORT_FIELDS, csv_cell, entry_data
 
@@ -22,7 +23,9 @@ def invalid_filters_response(filterset, as_json=False):
         return HttpResponse(json.dumps({"errors": errors}), status=400, content_type="application/json")
     lines = [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
     return HttpResponse(
-        "Invalid filters.\n" + "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+        gettext("Invalid filters.") + "\n" + "\n".join(lines) + "\n",
+        status=400,
+        content_type="text/plain; charset=utf-8",
     )
 
 

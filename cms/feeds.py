@@ -65,7 +65,7 @@ class EntriesFeed(Feed):
         return gettext("Cooperation with partner countries")
 
     def author_name(self, obj):
-        return obj["organisation"].name
+        return obj["organisation"].public_name
 
     def subtitle(self, obj):
         return gettext("Newly published cooperation entries.")
@@ -81,7 +81,8 @@ class EntriesFeed(Feed):
         return entries.order_by("-last_published_at", "-pk")[: self.limit]
 
     def item_title(self, item):
-        return f"{item.partner.name}: {item.title}"
+        # Translated: French puts a space before the colon.
+        return gettext("%(partner)s: %(title)s") % {"partner": item.partner.name, "title": item.title}
 
     def item_description(self, item):
         # The Atom summary is typed as HTML: the entry's plain text is escaped so that it stays text.

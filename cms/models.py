@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Length, Substr
 from django.utils import translation
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -217,6 +218,13 @@ class PartnerPage(SitePage):
                 )
 
     @property
+    def highlights_anchor(self):
+        """The highlights section's id: its heading in the active language, as a slug (“highlights”,
+        French “points-forts”), like every section's, so that an entry whose section is “Highlights”
+        (“Points forts”) links to it as it links to the others (``section_anchor``, cms.record_views)."""
+        return slugify(gettext("Highlights"))
+
+    @property
     def image_alt(self):
         """The photo's alt text: the image's own (its description, written in the default language) on a page
         in that language; on a translation, the page's translated caption, so that a French reader's screen
@@ -261,7 +269,7 @@ class PartnerPage(SitePage):
 
         Each heading's value keeps its resolved anchor, so the heading block renders the same id.
         """
-        used = {"highlights", "highlights-title", "toc-title", "main"}  # ids the page template uses
+        used = {self.highlights_anchor, "highlights-title", "toc-title", "main"}  # ids the page template uses
         contents = []
         for block in self.body:
             if block.block_type != "heading":

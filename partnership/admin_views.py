@@ -209,7 +209,8 @@ def warn_translation_needs_update(request, instance):
             request,
             gettext(
                 "%(status)s: the English original has changed since this translation was made. Sync it from the "
-                "original (“Sync translated snippets” or “Sync translated pages” on the original's edit view), "
+                "original (in the English listing, the original's “More options” menu, “Sync translated "
+                "snippets”; for a page, “Sync translated pages” at the top of the original's edit view), "
                 "translate what changed, then publish this translation."
             )
             % {"status": NEEDS_UPDATING},

@@ -110,7 +110,7 @@ def test_a_french_entry_quotes_the_french_document(translated):
         "L'OTAN et le Japon entretiennent un dialogue et une coopération depuis leurs premiers contacts, "
         "au début des années 1990."
     )
-    assert first.source_section == "Points saillants"
+    assert first.source_section == "Points forts"
     assert first.partner.locale_id == french().pk and first.partner.name == "Japon"
 
 
@@ -498,8 +498,26 @@ def test_a_record_created_directly_in_french_is_refused(loaded, django_user_mode
         title="Un fait",
         slug="un-fait",
         source=SourceDocument.objects.get(),
-        source_section="Points saillants",
+        source_section="Points forts",
         source_quote="",
     )
     with pytest.raises(ValidationError, match="Create it in English first"):
         entry.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("entry", "page"),
+    [
+        ("/cooperation/japan-joint-political-declaration/", "/partners/japan/"),
+        ("/fr/cooperation/japon-declaration-politique-conjointe/", "/fr/partenaires/japon/"),
+        ("/fr/cooperation/japon-officier-liaison-commandement-maritime/", "/fr/partenaires/japon/"),
+    ],
+)
+def test_an_entrys_section_link_lands_on_that_section_in_its_language(translated, client, entry, page):
+    from bs4 import BeautifulSoup
+
+    link = BeautifulSoup(client.get(entry).content, "html.parser").select_one(".provenance figcaption a")
+    path, _, anchor = link["href"].partition("#")
+    assert path == page
+    target = BeautifulSoup(client.get(page).content, "html.parser").find(id=anchor)
+    assert target is not None, f"{page} has no #{anchor}"

@@ -23,6 +23,14 @@ class Command(BaseCommand):
             )
             return
         password = secrets.token_urlsafe(12)
-        User.objects.create_superuser(username=username, email="", password=password)
+        # A name and an address: Wagtail's account page requires them before it saves a preference
+        # (such as the admin's language); the address is local and receives nothing.
+        User.objects.create_superuser(
+            username=username,
+            email=f"{username}@localhost",
+            password=password,
+            first_name="Local",
+            last_name="Administrator",
+        )
         self.stdout.write(self.style.SUCCESS("Created a local administrator account. It is shown only this once:"))
         self.stdout.write(f"    username: {username}\n    password: {password}")
