@@ -16,7 +16,7 @@ import json
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page
 from wagtail_localize.fields import get_translatable_fields
-from wagtail_localize.models import SourceDeletedError, TranslationLog, TranslationSource
+from wagtail_localize.models import SourceDeletedError, Translation, TranslationLog, TranslationSource
 
 NEEDS_UPDATING = _("Needs updating")
 UP_TO_DATE = _("Up to date")
@@ -63,6 +63,11 @@ def needs_update(obj, default_locale=None):
         original = original.specific
     if translated_content(original) != translated_content(frozen):
         return True  # changed since the source was last synchronised
+    translation = Translation.objects.filter(source=source, target_locale_id=obj.locale_id).first()
+    if translation is not None:
+        total, translated = translation.get_progress()
+        if translated < total:
+            return True  # published with text left untranslated: wagtail-localize shows the English there
     saved = TranslationLog.objects.filter(source=source, locale_id=obj.locale_id).order_by("-created_at").first()
     # Synchronised, but the translation has not been saved from the new source yet.
     return saved is None or saved.created_at < source.last_updated_at

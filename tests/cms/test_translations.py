@@ -366,9 +366,18 @@ def test_a_changed_english_entry_marks_its_translation_until_it_is_synced_and_pu
     assert needs_update(entry)  # synced, not yet published
     translation = Translation.objects.get(source=source, target_locale=french())
     with django_capture_on_commit_callbacks(execute=True):
+        translation.save_target(publish=True)  # published before the new title is translated…
+    assert needs_update(entry)  # …so the French shows the English title: still needs updating
+    po = translation.export_po()
+    for message in po:
+        if message.msgid == "First contacts between NATO and Japan":
+            message.msgstr = "Tout premiers contacts entre l'OTAN et le Japon"
+    translation.import_po(po)
+    with django_capture_on_commit_callbacks(execute=True):
         translation.save_target(publish=True)
     assert not needs_update(entry)
     assert listing_status(admin_client, entry) == (False, True)
+    assert CooperationEntry.objects.get(pk=entry.pk).title == "Tout premiers contacts entre l'OTAN et le Japon"
 
 
 def test_a_changed_english_page_marks_its_translation(translated, admin_client):
