@@ -159,7 +159,7 @@ def in_locale(obj, locale_id):
     """``obj``'s translation in the locale ``locale_id``, or ``obj`` itself when there is none."""
     if obj.locale_id == locale_id:
         return obj
-    return type(obj)._default_manager.filter(translation_key=obj.translation_key, locale_id=locale_id).first() or obj
+    return obj.get_translation_or_none(locale_id) or obj
 
 
 class SourceDocument(SlugUniquePerLocale, EnglishOriginalRequired, TranslatableMixin, FixtureTracked):
