@@ -127,9 +127,7 @@ class EnglishOriginalRequired(models.Model):
         super().clean()
         if self.locale_id and self.translation_key:
             default = Locale.get_default()
-            if self.locale_id != default.pk and not (
-                type(self)._default_manager.filter(translation_key=self.translation_key, locale=default).exists()
-            ):
+            if self.locale_id != default.pk and not self.has_translation(default):
                 raise ValidationError({NON_FIELD_ERRORS: [NO_ORIGINAL]})
 
 

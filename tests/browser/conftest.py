@@ -90,29 +90,29 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def loaded_database(tmp_path_factory, name, *load_arguments):
+    """A folder with an SQLite file migrated and loaded by ``load_fixtures *load_arguments`` (and its media)."""
+    folder = tmp_path_factory.mktemp(name)
+    env = site_environment(folder)
+    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
+    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0", *load_arguments]):
+        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def site_database(tmp_path_factory):
     """An SQLite file migrated and loaded with the fixtures (and their media) once per test process:
     each server below starts from a copy of it instead of migrating and loading anew."""
-    folder = tmp_path_factory.mktemp("browser-site-database")
-    env = site_environment(folder)
-    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
-    # English only: the translation workflow's test has its own database with the French fixtures.
-    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0", "--no-translations"]):
-        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
-    return folder
+    # English only: the French reader's and the translation workflow's tests use the database below.
+    return loaded_database(tmp_path_factory, "browser-site-database", "--no-translations")
 
 
 @pytest.fixture(scope="session")
 def translated_site_database(tmp_path_factory):
     """An SQLite file migrated and loaded with the fixtures and their French translations (fixtures/fr/*.po),
     as `make run` loads them."""
-    folder = tmp_path_factory.mktemp("browser-translated-database")
-    env = site_environment(folder)
-    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
-    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0"]):
-        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
-    return folder
+    return loaded_database(tmp_path_factory, "browser-translated-database")
 
 
 @pytest.fixture(scope="session")
@@ -131,13 +131,8 @@ def translated_site(browser, tmp_path_factory, translated_site_database):
 def partnerless_site_database(tmp_path_factory):
     """An SQLite file with the site's pages and the organisation's reference data, but no partner page or entry:
     where a partner's document is imported."""
-    folder = tmp_path_factory.mktemp("browser-partnerless-database")
-    env = site_environment(folder)
-    manage = [sys.executable, str(PROJECT_DIR / "manage.py")]
     fixtures = [str(PROJECT_DIR / "fixtures" / name) for name in ("site.yaml", "organisation.yaml")]
-    for command in (["migrate", "--noinput", "-v0"], ["load_fixtures", "-v0", *fixtures]):
-        subprocess.run([*manage, *command], env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
-    return folder
+    return loaded_database(tmp_path_factory, "browser-partnerless-database", *fixtures)
 
 
 @pytest.fixture
