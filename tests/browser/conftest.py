@@ -8,6 +8,7 @@ REQUIRE_BROWSER_TESTS set (CI, .ci/run) a missing one is a failure.
 """
 
 import importlib.util
+import json
 import os
 import shutil
 import socket
@@ -24,6 +25,8 @@ from ..conftest import PROJECT_DIR
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# The Nu HTML Checker (W3C's validator), run locally from npm's vnu-jar with the machine's Java.
+VNU = PROJECT_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,6 +46,10 @@ def missing_requirement():
         return "the pytest-playwright package is not installed (pip install -r requirements-dev.txt)"
     if not AXE.exists():
         return f"axe-core not found at {AXE.relative_to(PROJECT_DIR)} (run npm ci)"
+    if not VNU.exists():
+        return f"the Nu HTML Checker not found at {VNU.relative_to(PROJECT_DIR)} (run npm ci)"
+    if shutil.which("java") is None:
+        return "java not found (the Nu HTML Checker needs it: apt-get install default-jre-headless)"
     return None
 
 
@@ -142,6 +149,28 @@ def partnerless_site(browser, tmp_path_factory, partnerless_site_database):
 
 
 @pytest.fixture(scope="session")
+def demo_site_database(tmp_path_factory):
+    """The fixtures (English) and a few generated demo partners with their pages and entries, beside Japan:
+    where partners are compared and the record has enough entries to draw."""
+    folder = loaded_database(tmp_path_factory, "browser-demo-database", "--no-translations")
+    command = ["generate_demo_data", "--partners", "3", "--entries", "300", "--seed", "17", "-v0"]
+    subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "manage.py"), *command],
+        env=site_environment(folder),
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_site(browser, tmp_path_factory, demo_site_database):
+    """A real server with Japan and three demo partners, for tests that only read: shared by the session."""
+    yield from running_site(tmp_path_factory, demo_site_database)
+
+
+@pytest.fixture(scope="session")
 def site(browser, tmp_path_factory, site_database):
     """A real server for tests that only read: shared by the whole session."""
     yield from running_site(tmp_path_factory, site_database)
@@ -209,4 +238,20 @@ def axe_violations(page):
     return [
         {"id": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]]}
         for v in result["violations"]
+    ]
+
+
+def html_checker_errors(html):
+    """The Nu HTML Checker's errors (not warnings) on one HTML document, as its messages: [] when valid."""
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "-"],
+        input=html.encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+    messages = json.loads(result.stderr or b'{"messages": []}')["messages"]
+    return [
+        f"{m.get('lastLine', '?')}: {m['message']}"
+        for m in messages
+        if m.get("type") in ("error", "non-document-error")
     ]
