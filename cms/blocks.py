@@ -165,7 +165,10 @@ class EntriesBlock(PartnerEntriesMixin, blocks.StructBlock):
     )
     style = blocks.ChoiceBlock(
         choices=[
-            ("prose", _("The document's sentences, each followed by the facts recorded from it")),
+            (
+                "prose",
+                _("The document's sentences as paragraphs, each marked with the facts recorded from it, listed after"),
+            ),
             ("list", _("A list of entries with their dates and descriptions")),
         ],
         default="list",
@@ -182,8 +185,25 @@ class EntriesBlock(PartnerEntriesMixin, blocks.StructBlock):
         context = super().get_context(value, parent_context)
         entries = [e for e in self.partner_entries(parent_context) if matches(e, value)]
         context["entries"] = entries
-        context["passages"] = group_by_passage(entries) if value.get("style") == "prose" else []
+        prefix = value.get("resolved_anchor") or "recorded"
+        context["recorded_id"] = prefix
+        context["recorded_heading_level"] = value.get("resolved_heading_level") or "h2"
+        context["passages"] = group_by_passage(entries, prefix) if value.get("style") == "prose" else []
         return context
+
+
+HEADING_BELOW = {"": "h2", "h2": "h3", "h3": "h4"}
+
+
+def resolve_entries_block(value, anchor, section_level):
+    """Prepare an entries block's value for the page it is on (``PartnerPage.table_of_contents``).
+
+    ``anchor``: a prefix unique on the page for the ids of its passages and facts (“wider-cooperation-recorded”);
+    ``section_level``: the level of the heading it comes under ("h2", "h3", or "" before any), so that the
+    heading of its list of facts is one level below (h2 … h4).
+    """
+    value["resolved_anchor"] = anchor
+    value["resolved_heading_level"] = HEADING_BELOW.get(section_level, "h4")
 
 
 class TimelineBlock(PartnerEntriesMixin, blocks.StructBlock):
@@ -219,24 +239,49 @@ def matches(entry, value):
     return not (programme and programme.pk not in {p.pk for p in entry.programmes.all()})
 
 
-class Passage:
-    """The sentence(s) of the document some entries were taken from, and those entries."""
+OPENING_WORDS = 8
 
-    def __init__(self, quote):
+
+class Passage:
+    """The sentence(s) of the document some entries were taken from, and those entries.
+
+    ``anchor``: the id of the passage's paragraph on the page; ``facts_anchor``: the id of the list of
+    the facts recorded from it (its marker links there, and that list links back).
+    """
+
+    def __init__(self, quote, anchor="passage"):
         self.quote = quote
+        self.anchor = anchor
+        self.facts_anchor = f"{anchor}-facts"
         self.entries = []
 
     @cached_property
     def sentences(self):
         return [line.strip() for line in self.quote.splitlines() if line.strip()]
 
+    @cached_property
+    def text(self):
+        """The passage as one paragraph of running text."""
+        return " ".join(self.sentences)
 
-def group_by_passage(entries):
-    """Entries in reading order, those quoting the same passage together, so each sentence shows once."""
+    @cached_property
+    def opening(self):
+        """The passage's first words, to name it in the list of facts (“Japan has contributed to …”)."""
+        words = self.text.split()
+        if len(words) <= OPENING_WORDS:
+            return self.text
+        return " ".join(words[:OPENING_WORDS]).rstrip(",;:–—") + "…"
+
+
+def group_by_passage(entries, prefix="recorded"):
+    """Entries in reading order, those quoting the same passage together, so each sentence shows once.
+
+    ``prefix``: unique on the page; passage ``n`` (from 1) gets the id ``<prefix>-<n>``.
+    """
     passages = []
     for entry in sorted(entries, key=lambda e: e.source_order):
         if not passages or passages[-1].quote != entry.source_quote:
-            passages.append(Passage(entry.source_quote))
+            passages.append(Passage(entry.source_quote, f"{prefix}-{len(passages) + 1}"))
         passages[-1].entries.append(entry)
     return passages
 

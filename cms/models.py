@@ -26,7 +26,7 @@ from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, 
 from partnership.text import validate_text
 
 from . import exports, feeds, record_views
-from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor
+from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor, resolve_entries_block
 from .forms import PageAdminForm
 
 
@@ -169,7 +169,20 @@ class PartnerPage(SitePage):
     )
     lead = models.TextField(help_text=_("The opening paragraph, in one or two sentences."))
     image = models.ForeignKey("wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    image_caption = models.CharField(max_length=300, blank=True, help_text=_("Shown under the photo."))
+    image_alt = models.CharField(
+        _("alt text"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What the photo shows, for people who cannot see it: screen readers read it instead of the photo. "
+            "Required when the page has a photo. Say what is in the picture; the caption says the rest."
+        ),
+    )
+    image_caption = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("Shown under the photo to every reader: who, where, when. Do not repeat the alt text."),
+    )
     highlights = StreamField(
         [("highlight", blocks.RichTextBlock(features=INLINE_FEATURES, label="Highlight"))],
         blank=True,
@@ -183,6 +196,7 @@ class PartnerPage(SitePage):
     translatable_fields = [
         *SitePage.translatable_fields,
         TranslatableField("lead"),
+        TranslatableField("image_alt"),
         TranslatableField("image_caption"),
         TranslatableField("highlights"),
         TranslatableField("body"),
@@ -195,7 +209,9 @@ class PartnerPage(SitePage):
         *Page.content_panels,
         FieldPanel("partner"),
         FieldPanel("lead"),
-        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_caption")], heading="Photo"),
+        MultiFieldPanel(
+            [FieldPanel("image"), FieldPanel("image_alt"), FieldPanel("image_caption")], heading=_("Photo")
+        ),
         FieldPanel("highlights"),
         FieldPanel("body"),
     ]
@@ -208,14 +224,20 @@ class PartnerPage(SitePage):
 
     def clean(self):
         super().clean()
+        errors = {}
+        if self.image_id and not self.image_alt.strip():
+            errors["image_alt"] = gettext(
+                "Write the photo's alt text: what the photo shows, for people who cannot see it. "
+                "A page with a photo needs it (or remove the photo)."
+            )
         if self.partner_id:
             others = PartnerPage.objects.filter(partner_id=self.partner_id, locale_id=self.locale_id)
             if self.pk:
                 others = others.exclude(pk=self.pk)
             if others.exists():
-                raise ValidationError(
-                    {"partner": gettext("Another page in this language is already about this partner.")}
-                )
+                errors["partner"] = gettext("Another page in this language is already about this partner.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def highlights_anchor(self):
@@ -223,17 +245,6 @@ class PartnerPage(SitePage):
         French “points-forts”), like every section's, so that an entry whose section is “Highlights”
         (“Points forts”) links to it as it links to the others (``section_anchor``, cms.record_views)."""
         return slugify(gettext("Highlights"))
-
-    @property
-    def image_alt(self):
-        """The photo's alt text: the image's own (its description, written in the default language) on a page
-        in that language; on a translation, the page's translated caption, so that a French reader's screen
-        reader reads French. Images are not translatable records in Wagtail."""
-        if self.image is None:
-            return ""
-        if translation.get_language() == settings.LANGUAGE_CODE or not self.image_caption:
-            return self.image.default_alt_text
-        return self.image_caption
 
     def copy_refused_because(self):
         """Why this page cannot be copied (a copy keeps its partner and language, which ``clean`` refuses)."""
@@ -265,24 +276,39 @@ class PartnerPage(SitePage):
         return max((date for date in dates if date), default=None)
 
     def table_of_contents(self):
-        """The level-2 headings, with anchors made unique on the page (two “Overview”s: overview, overview-2).
+        """The sections, each with its subsections: ``[{"text": str, "anchor": str, "children": [{"text",
+        "anchor"}, …]}, …]``. A level-3 heading before any level-2 one is listed at the top level.
 
-        Each heading's value keeps its resolved anchor, so the heading block renders the same id.
+        Anchors are made unique on the page (two “Overview”s: overview, overview-2), in body order, so
+        they are stable while the headings are. Each heading's value keeps its resolved anchor, so the
+        heading block renders the same id. Each entries block is resolved too (``resolve_entries_block``):
+        the ids of its passages and facts, and the level of its list's heading.
         """
         used = {self.highlights_anchor, "highlights-title", "toc-title", "main"}  # ids the page template uses
-        contents = []
-        for block in self.body:
-            if block.block_type != "heading":
-                continue
-            anchor = base = heading_anchor(block.value)
-            number = 1
+
+        def unique(base):
+            anchor, number = base, 1
             while anchor in used:
                 number += 1
                 anchor = f"{base}-{number}"
             used.add(anchor)
+            return anchor
+
+        contents, section_anchor, section_level = [], "", ""
+        for block in self.body:
+            if block.block_type == "entries":
+                resolve_entries_block(block.value, unique(f"{section_anchor or 'entries'}-recorded"), section_level)
+                continue
+            if block.block_type != "heading":
+                continue
+            anchor = unique(heading_anchor(block.value))
             block.value["resolved_anchor"] = anchor
-            if block.value["level"] == "h2":
-                contents.append({"text": block.value["text"], "anchor": anchor})
+            section_anchor, section_level = anchor, block.value["level"]
+            item = {"text": block.value["text"], "anchor": anchor, "children": []}
+            if block.value["level"] == "h3" and contents:
+                contents[-1]["children"].append(item)
+            else:
+                contents.append(item)
         return contents
 
     def get_context(self, request, *args, **kwargs):

@@ -32,7 +32,7 @@ TYPE_KEYS = {
     "home": {"intro"},
     "partners-index": {"intro"},
     "record": {"intro"},
-    "partner": {"partner", "lead", "photo_caption", "highlights", "body"},
+    "partner": {"partner", "lead", "photo_caption", "photo_alt", "highlights", "body"},
 }
 # Chooser blocks in a body name records by slug in fixtures; they are stored by id.
 CHOOSER_SECTIONS = {"area": "areas", "programme": "programmes"}
@@ -157,6 +157,9 @@ class PageFixtures:
                 if caption
                 else None
             )
+            # The photo's alt text says what the picture is (the placeholder), not what the caption describes.
+            alt = " ".join(str(data.get("photo_alt") or "").split())
+            values["image_alt"] = (alt or values["image"].description) if values["image"] else ""
             highlights = data.get("highlights") or []
             if not isinstance(highlights, list) or not all(isinstance(h, str) for h in highlights):
                 problem("highlights", "must be a list of rich-text paragraphs")

@@ -99,6 +99,7 @@ def page_form(page, **changes):
         "partner": page.partner_id,
         "lead": page.lead,
         "image": page.image_id or "",
+        "image_alt": page.image_alt,
         "image_caption": page.image_caption,
         "highlights": streamfield([("highlight", rich_text(h.value.source)) for h in page.highlights]),
         "body": streamfield([("heading", {"text": "Key areas of cooperation", "level": "h2", "anchor": ""})]),

@@ -16,6 +16,7 @@ from wagtail.models import Page, Site
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from cms.models import CooperationRecordPage, HomePage, PartnerPage, PartnersIndexPage
+from cms.placeholder import PLACEHOLDER_ALT
 from partnership.models import Area, CooperationEntry, Partner
 from tests.conftest import SOURCE_TEXT, database_snapshot, run_load_fixtures
 
@@ -281,7 +282,11 @@ def test_the_placeholder_photo_is_labelled_and_captioned(loaded):
     page = PartnerPage.objects.get()
     image = page.image
     assert image.title.startswith("Placeholder photo")
-    assert image.description == CAPTION == page.image_caption
+    # The alt text says what the picture is, a placeholder, not what the caption describes; each does its job.
+    assert page.image_caption == CAPTION
+    assert page.image_alt == "Placeholder image: the photo of this press point has not been added yet."
+    assert image.description == PLACEHOLDER_ALT
+    assert "placeholder" in image.description.lower() and image.description != CAPTION
     assert get_image_model().objects.count() == 1
     assert (image.width, image.height) == (1600, 900)
 
@@ -315,22 +320,38 @@ def test_the_japan_page_structure(client, loaded):
         "Wider cooperation",
     ]
     assert soup.select_one("figure figcaption").get_text() == CAPTION
-    assert soup.select_one("figure img")["alt"] == CAPTION
+    alt = soup.select_one("figure img")["alt"]
+    assert alt.startswith("Placeholder image") and alt != CAPTION
     assert [li.get_text(" ", strip=True) for li in soup.select(".timeline li")] == [
         "The early 1990s Initial contacts between NATO and Japan",
         "July 2012 Tokyo Conference to mobilise international support for Afghanistan",
         "April 2013 Joint political declaration signed",
     ]
     assert soup.select_one(".timeline time")["datetime"] == "1990"
-    assert [a["href"] for a in soup.select(".toc a")] == ["#key-areas-of-cooperation", "#milestones"]
-    assert soup.select_one("#key-areas-of-cooperation") and soup.select_one("#milestones")
+    # The sections, and under the first its subsections.
+    assert [a["href"] for a in soup.select(".toc > ol > li > a")] == ["#key-areas-of-cooperation", "#milestones"]
+    assert [a["href"] for a in soup.select(".toc > ol > li > ol a")] == [
+        "#building-capabilities-and-interoperability",
+        "#support-for-nato-led-operations-and-missions",
+        "#wider-cooperation",
+    ]
+    for link in soup.select(".toc a"):
+        assert soup.select_one(link["href"]), link["href"]
     assert soup.select_one("a.skip-link")["href"] == "#main" and soup.select_one("main#main")
     assert [a.get_text() for a in soup.select(".breadcrumbs a")] == ["Home", "Partners", "Relations with Japan"]
     assert soup.select_one('meta[name="description"]')["content"].startswith("NATO and Japan are currently")
     assert soup.select_one('meta[property="og:title"]')["content"] == "Relations with Japan"
     assert soup.select_one('link[media="print"]')
     assert soup.select_one(".page-header__meta").get_text(" ", strip=True) == "Last updated: 12 September 2018"
-    assert len(soup.select(".passage__facts li")) == 21  # every entry of the three sections, each once
+    assert len(soup.select(".recorded__facts li")) == 21  # every entry of the three sections, each once
+    # Each passage is a paragraph of prose with one marker, linking to its facts, which link back.
+    for passage in soup.select("p.passage"):
+        (marker,) = passage.select("a")
+        facts = soup.select_one(marker["href"])
+        assert facts.select_one(".recorded__back")["href"] == f"#{passage['id']}"
+        assert len(facts.select(".recorded__facts li")) == int(marker.get_text().split()[0])
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids))
 
 
 def test_a_corrected_entry_is_corrected_on_the_page(client, loaded):
@@ -382,7 +403,8 @@ def test_home_page_lists_partners_and_latest_entries(client, loaded):
     assert soup.select_one(".card__title a")["href"] == "/partners/japan/"
     latest = [li.get_text(" ", strip=True) for li in soup.select(".entry-list li")]
     assert len(latest) == 6
-    assert latest[0].startswith("Programme participation") and latest[0].endswith("(Japan) since 2014")
+    # The title first, then its partner, then its kind and period as plain text.
+    assert latest[0] == "Participation in the Interoperability Platform (Japan) Programme participation , since 2014"
     assert latest[-1].endswith("(Japan) the early 1990s") or "1990s" in latest[-1]
 
 
@@ -473,5 +495,5 @@ def test_headings_with_the_same_text_get_distinct_anchors(client, loaded):
     soup = BeautifulSoup(client.get("/partners/japan/").content, "html.parser")
     ids = [tag["id"] for tag in soup.find_all(id=True)]
     assert len(ids) == len(set(ids))
-    assert [a["href"] for a in soup.select(".toc a")] == ["#overview", "#overview-2"]
+    assert [a["href"] for a in soup.select(".toc a")] == ["#overview", "#overview-2", "#highlights-2"]
     assert [h["id"] for h in soup.select(".body h2, .body h3")] == ["overview", "overview-2", "highlights-2"]

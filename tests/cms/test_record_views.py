@@ -235,7 +235,8 @@ def test_unknown_draft_and_unpublished_entries_are_not_found(client, loaded):
 def test_the_partner_page_links_to_its_record_and_entries(client, loaded):
     soup = BeautifulSoup(client.get("/partners/japan/").content, "html.parser")
     assert soup.select_one(".record-link a")["href"] == "/cooperation/?partner=japan"
-    assert soup.select_one(".passage .fact__title")["href"] == "/cooperation/japan-interoperability-platform/"
+    assert soup.select_one(".recorded .fact__title")["href"] == "/cooperation/japan-interoperability-platform/"
+    assert soup.select_one(".timeline__title")["href"] == "/cooperation/japan-initial-contacts/"
 
 
 # --- Exports, feeds, API: the same entries as the page -------------------------------------------------
