@@ -25,7 +25,7 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
 from partnership.text import validate_text
 
-from . import exports, feeds, record_views
+from . import compare, exports, feeds, record_views
 from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor, resolve_entries_block
 from .forms import PageAdminForm
 
@@ -144,7 +144,10 @@ class HomePage(IntroPage):
         return context
 
 
-class PartnersIndexPage(IntroPage):
+class PartnersIndexPage(RoutablePageMixin, IntroPage):
+    """/partners/: the partner pages grouped by framework; two to four of them side by side under
+    /partners/compare/ (a route: cms.compare)."""
+
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.PartnerPage"]
     max_count_per_parent = 1
@@ -156,6 +159,19 @@ class PartnersIndexPage(IntroPage):
             live_partner_pages().child_of(self).order_by("partner__framework__name", "partner__name")
         )
         return context
+
+    def comparable_pages(self):
+        """The partner pages a reader may compare: live and public, under this index (so in its
+        language), with their partner and framework, by partner name (one query when evaluated)."""
+        pages = PartnerPage.objects.live().child_of(self).select_related("partner__framework")
+        return record_views.without_view_restrictions(pages).order_by("partner__name", "pk")
+
+    # Found before the child pages: a partner page with the slug "compare" would be hidden by it.
+    @path(compare.ROUTE, name="compare")
+    def compare_partners(self, request):
+        # The context every page has, without the partner pages listed by the index (a query it needs not).
+        context = super().get_context(request)
+        return compare.compare_view(request, self, context, self.comparable_pages(), record_link(self.locale_id))
 
 
 class PartnerPage(SitePage):

@@ -7,11 +7,14 @@ the site's pages as expected.
 """
 
 import pytest
+from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, PageViewRestriction
 
+from cms.demo_data import DEMO_SOURCE_SLUG, generate_demo_data
 from cms.models import CooperationRecordPage, PartnerPage, PartnersIndexPage
+from partnership.models import Partner
 from tests.cms.french import ENTRY_FR, JAPAN_FR, PARTNERS_FR, RECORD_FR, add_french
 from tests.cms.test_models import add_entries
 
@@ -67,7 +70,14 @@ PINNED = {
     # entries alone are searched (the language links cost none here: search is in every language).
     "/search/?q=japan": 4 + 1 + HEADER + 1,
     "/sitemap.xml": 11,
+    # A route of the partners index (cms.compare), 1-7 as "/partners/"; 8 the record page's URL and
+    # privacy; 9 the partner pages that may be compared (the form's choices, with partner and
+    # framework); 10 the breadcrumbs. With one partner chosen there is nothing to compare yet.
+    "/partners/compare/?partner=japan": ONE_LEVEL + 3 + HEADER + LANGUAGES,
 }
+# Comparing two to four partners adds to the above: 11 the entries' counts by partner × area, kind and
+# programme, and the areas each partner declares (one UNION ALL); 12 the milestones and stated amounts.
+COMPARE = ONE_LEVEL + 5 + HEADER + LANGUAGES
 
 
 EXPORTS = ["/cooperation/export.csv", "/cooperation/export.json"]
@@ -101,6 +111,29 @@ def test_exports_cost_a_fixed_number_of_queries_per_batch_of_500(client, loaded,
     assert count_queries(client, url) == PINNED[url] + 2 * EXPORT_BATCH_QUERIES
 
 
+def comparisons():
+    """The URLs comparing Japan with one demo partner, and with three; each checked to compare them all."""
+    others = list(Partner.objects.filter(source__slug=DEMO_SOURCE_SLUG).values_list("slug", flat=True))
+    two = f"/partners/compare/?partner=japan&partner={others[0]}"
+    four = f"/partners/compare/?partner=japan&{'&'.join(f'partner={slug}' for slug in others)}"
+    return two, four
+
+
+def test_comparing_partners_costs_the_same_with_more_entries_and_with_four_partners(client, loaded):
+    generate_demo_data(partners=3, entries=30, seed=17)
+    two, four = comparisons()
+    client.get(two)  # warm Wagtail's caches
+    assert count_queries(client, two) == COMPARE
+    assert count_queries(client, four) == COMPARE
+    add_entries(1000)  # Japan's
+    generate_demo_data(partners=3, entries=900, seed=18, replace=True)
+    two, four = comparisons()
+    for url, columns in ((two, 2), (four, 4)):
+        soup = BeautifulSoup(client.get(url).content, "html.parser")
+        assert len(soup.select(".compare-table thead th")) == 6 * columns, url  # all six tables, every partner
+        assert count_queries(client, url) == COMPARE, f"{url} costs more queries with more entries"
+
+
 # The same URLs in French (tests/cms/french.py makes the French pages and an entry) cost the same, and
 # two queries of routing more, whatever the URL: Wagtail's routing finds the site's root page in the
 # active language (``root_page.localized``: its translation), and cms.wagtail_hooks checks that the
@@ -120,6 +153,7 @@ FRENCH_URLS = {
     "/cooperation/feed.atom": f"/fr/{RECORD_FR}/feed.atom",
     "/cooperation/feeds/japan.atom": f"/fr/{RECORD_FR}/feeds/{JAPAN_FR}.atom",
     "/search/?q=japan": "/fr/search/?q=japon",
+    "/partners/compare/?partner=japan": f"/fr/{PARTNERS_FR}/compare/?partner={JAPAN_FR}",
 }
 
 

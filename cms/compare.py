@@ -1,0 +1,361 @@
+"""Two to four partners side by side: /partners/compare/?partner=japan&partner=finland.
+
+A route of the partners index (cms.models.PartnersIndexPage), in each language under its own
+index (/fr/partenaires/compare/?partner=japon&…, with the French records' slugs).
+
+- ``ComparePartnersForm`` validates the query string: each value that is not a partner with a live
+  page under this index is named (unknown, another language's, junk, too long, empty ones are left
+  out), a partner given twice is compared once, beyond four the rest are left out and named; the
+  valid choices are kept and compared. The page always answers 200 and says what was wrong, as the
+  record's listing does for its filters.
+- ``build_comparison`` does the work in a constant number of queries whatever the number of entries
+  and partners: one UNION ALL of aggregates (entries by partner × area, × kind, × programme, and the
+  areas each partner declares), and one list of the milestones and the stated amounts.
+- ``compare_view`` is the thin view; ``compare_url_for`` gives a partner page its "Compare with…" link.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import CharField, Count, F, Q, Value
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from partnership.models import CooperationEntry, Partner
+
+ROUTE = "compare/"
+MIN_PARTNERS, MAX_PARTNERS = 2, 4
+SHOWN_LENGTH = 40  # a refused value is quoted back cut to this many characters
+MAX_NAMED = 5  # refused values named one by one; the rest are counted
+
+
+def shown(value):
+    """``value`` as it may be quoted back to a reader: printable characters only (a control, a bidi
+    override or a NUL becomes U+FFFD), cut to SHOWN_LENGTH characters with an ellipsis."""
+    text = "".join(char if char.isprintable() else "\ufffd" for char in value)
+    return text if len(text) <= SHOWN_LENGTH else f"{text[: SHOWN_LENGTH - 1]}…"
+
+
+class PartnerSlugsField(forms.MultipleChoiceField):
+    """The ``partner`` values in the order given (a list of strings). Which of them are partners is
+    for the form to say, one message per value, keeping the others."""
+
+    def validate(self, value):
+        """Nothing here: ``ComparePartnersForm.clean_partner`` checks each value."""
+
+
+class ComparePartnersForm(forms.Form):
+    """``?partner=<slug>`` repeated: the partners to compare, in the order of the columns.
+
+    ``pages``: the partner pages that may be compared (``PartnersIndexPage.comparable_pages()``),
+    their partner selected. After validation, ``compared`` is the valid choices' pages (two to four
+    for a comparison, in the order given, each once), ``notices`` what was corrected, and
+    ``errors["partner"]`` each value left out and why.
+    """
+
+    partner = PartnerSlugsField(label=_("Partners to compare"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, data, pages):
+        super().__init__(data)
+        self.pages = {page.partner.slug: page for page in pages}
+        self.fields["partner"].choices = [(slug, page.partner.name) for slug, page in self.pages.items()]
+        self.compared = []
+        self.notices = []
+
+    def clean_partner(self):
+        compared, errors, unknown = [], [], []
+        for value in self.cleaned_data["partner"]:
+            if not value.strip():
+                continue  # an empty ?partner= chooses nothing
+            page = self.pages.get(value)
+            if page is None:
+                unknown.append(value)
+            elif page in compared:
+                self.notices.append(
+                    gettext("%(partner)s was chosen more than once; it is compared once.") % {"partner": page.partner}
+                )
+            else:
+                compared.append(page)
+        for value in unknown[:MAX_NAMED]:
+            errors.append(
+                ValidationError(
+                    gettext("“%(value)s” is not one of the partners listed here."), params={"value": shown(value)}
+                )
+            )
+        if len(unknown) > MAX_NAMED:
+            more = len(unknown) - MAX_NAMED
+            errors.append(
+                ngettext(
+                    "%(count)s other value is not a partner either.",
+                    "%(count)s other values are not partners either.",
+                    more,
+                )
+                % {"count": more}
+            )
+        if len(compared) > MAX_PARTNERS:
+            left_out = compared[MAX_PARTNERS:]
+            errors.append(
+                ngettext(
+                    "At most %(max)s partners can be compared at once: %(names)s was left out.",
+                    "At most %(max)s partners can be compared at once: %(names)s were left out.",
+                    len(left_out),
+                )
+                % {"max": MAX_PARTNERS, "names": ", ".join(page.partner.name for page in left_out)}
+            )
+            compared = compared[:MAX_PARTNERS]
+        self.compared = compared
+        if errors:
+            raise ValidationError(errors)
+        return [page.partner.slug for page in compared]
+
+    @property
+    def prompt(self):
+        """What to do next when fewer than two partners are compared, or ''."""
+        if not self.compared:
+            return gettext("Choose two to four partners to compare.")
+        if len(self.compared) < MIN_PARTNERS:
+            return gettext("Choose at least one more partner to compare with %(partner)s.") % {
+                "partner": self.compared[0].partner
+            }
+        return ""
+
+    def options(self):
+        """The checkboxes: ``[{"value": slug, "label": name, "checked": bool}]``, the compared partners
+        first in the order of the columns, then the others by name."""
+        chosen = [page.partner.slug for page in self.compared]
+        others = [slug for slug in self.pages if slug not in chosen]
+        return [
+            {"value": slug, "label": self.pages[slug].partner.name, "checked": slug in chosen}
+            for slug in [*chosen, *others]
+        ]
+
+
+# --- The comparison ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    count: int
+    url: str = ""  # the record filtered to exactly these entries; '' for none, or without a public record
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list  # one Cell per compared partner, in column order
+    shared_by: int = 0  # how many of the compared partners have entries in it
+
+
+@dataclass
+class Item:
+    """An entry shown in a cell: a milestone, or an amount stated."""
+
+    title: str
+    url: str  # the entry's page, or ''
+    period: str  # as the document writes it: “April 2013”; '' when undated
+    amount: str = ""  # “USD 5 billion”
+    received: bool = False  # the partner received the amount rather than gave it
+
+
+@dataclass
+class ListRow:
+    label: str
+    cells: list  # one list of Items per compared partner, in column order
+
+
+@dataclass
+class Comparison:
+    """What the page shows for ``partners`` (a list of Partner, the columns' order)."""
+
+    partners: list
+    totals: list = field(default_factory=list)  # one Cell per partner: all its entries
+    declared_areas: list = field(default_factory=list)  # per partner, the names of the areas it declares
+    areas: list = field(default_factory=list)  # Rows: entries by area or theme, areas before themes
+    kinds: list = field(default_factory=list)  # Rows: entries by kind, every kind
+    programmes: list = field(default_factory=list)  # Rows: those shared by most partners first
+    milestones: list = field(default_factory=list)  # ListRows by year, undated last
+    amounts: list = field(default_factory=list)  # ListRows by currency (never summed across currencies)
+
+
+def record_query(record_url, **filters):
+    """The record's URL filtered by ``filters`` (names and values as partnership.filters takes them)."""
+    return f"{record_url}?{urlencode(filters)}" if record_url else ""
+
+
+def _aggregates(partner_ids, locale_id):
+    """One query: ``(facet, partner_id, value, label, sort_key, n)`` rows for the entries by area, kind
+    and programme, and the areas each partner declares (n unused)."""
+    entries = CooperationEntry.objects.public().filter(locale_id=locale_id, partner_id__in=partner_ids).order_by()
+    text = CharField()
+    parts = [
+        entries.values(
+            facet_name=Value(facet, output_field=text),
+            column_id=F("partner_id"),
+            value=F(value),
+            label=label,
+            sort_key=sort_key,
+        ).annotate(n=Count("pk"))
+        for facet, value, label, sort_key in (
+            ("area", "areas__slug", F("areas__name"), F("areas__category")),
+            ("kind", "kind", Value("", output_field=text), Value("", output_field=text)),
+            ("programme", "programmes__slug", F("programmes__name"), Value("", output_field=text)),
+        )
+    ]
+    declared = (
+        Partner.areas.through.objects.filter(partner_id__in=partner_ids)
+        .order_by()
+        .values(
+            facet_name=Value("declared", output_field=text),
+            column_id=F("partner_id"),
+            value=F("area__slug"),
+            label=F("area__name"),
+            sort_key=F("area__category"),
+        )
+        .annotate(n=Count("pk"))
+    )
+    return list(parts[0].union(*parts[1:], declared, all=True))
+
+
+def _entries_shown(partner_ids, locale_id):
+    """One query: the milestones and the entries stating an amount, by date (undated last)."""
+    return (
+        CooperationEntry.objects.public()
+        .filter(locale_id=locale_id, partner_id__in=partner_ids)
+        .filter(Q(kind=CooperationEntry.Kind.MILESTONE) | Q(amount__isnull=False))
+        .only(
+            "partner_id",
+            "kind",
+            "title",
+            "slug",
+            "start_date",
+            "start_precision",
+            "end_date",
+            "end_precision",
+            "ongoing",
+            "amount",
+            "currency",
+            "direction",
+        )  # fmt: skip
+        .order_by(F("start_date").asc(nulls_last=True), "source_order", "pk")
+    )
+
+
+def build_comparison(partners, locale_id, record_url):
+    """The comparison of ``partners`` (Partner records of the language ``locale_id``, in column order)
+    from their public entries in that language; cells link into the record at ``record_url`` (its
+    filters ``partner``, ``area``, ``kind`` and ``programme``, with the records' slugs), or nowhere
+    when it is None. Two queries, whatever the number of entries and partners."""
+    ids = [partner.pk for partner in partners]
+    column = {pk: number for number, pk in enumerate(ids)}
+    slugs = {partner.pk: partner.slug for partner in partners}
+    comparison = Comparison(partners=list(partners), declared_areas=[[] for _ in ids])
+    counts = {facet: defaultdict(lambda: [0] * len(ids)) for facet in ("area", "kind", "programme")}
+    labels = {}
+    for row in sorted(
+        _aggregates(ids, locale_id), key=lambda r: (r["sort_key"] or "", r["label"] or "", r["value"] or "")
+    ):
+        if row["value"] is None:
+            continue  # an entry without any area or programme
+        if row["facet_name"] == "declared":
+            comparison.declared_areas[column[row["column_id"]]].append(row["label"])
+            continue
+        counts[row["facet_name"]][row["value"]][column[row["column_id"]]] = row["n"]
+        labels[row["facet_name"], row["value"]] = row["label"]
+
+    def cells(name, value, numbers):
+        return [
+            Cell(n, record_query(record_url, partner=slugs[pk], **{name: value}) if n else "")
+            for pk, n in zip(ids, numbers, strict=True)
+        ]
+
+    def row(name, value, label, numbers):
+        return Row(label, cells(name, value, numbers), shared_by=sum(1 for n in numbers if n))
+
+    kinds = counts["kind"]
+    comparison.kinds = [row("kind", value, label, kinds[value]) for value, label in CooperationEntry.Kind.choices]
+    # Every entry has exactly one kind: the kinds' counts add up to the partner's entries.
+    totals = [sum(numbers[number] for numbers in kinds.values()) for number in range(len(ids))]
+    comparison.totals = [
+        Cell(total, record_query(record_url, partner=slugs[pk]) if total else "")
+        for pk, total in zip(ids, totals, strict=True)
+    ]
+    comparison.areas = [row("area", slug, labels["area", slug], n) for slug, n in counts["area"].items()]
+    programmes = [row("programme", slug, labels["programme", slug], n) for slug, n in counts["programme"].items()]
+    comparison.programmes = sorted(programmes, key=lambda r: (-r.shared_by, r.label.casefold()))
+    comparison.milestones, comparison.amounts = _timeline_and_amounts(
+        _entries_shown(ids, locale_id), column, record_url
+    )
+    return comparison
+
+
+def _timeline_and_amounts(entries, column, record_url):
+    """ListRows of the milestones by year (undated last) and of the amounts by currency code."""
+    years, currencies = {}, {}
+    for entry in entries:
+        url = f"{record_url}{entry.slug}/" if record_url else ""
+        if entry.kind == CooperationEntry.Kind.MILESTONE:
+            year = entry.start_date.year if entry.start_date else None
+            years.setdefault(year, [[] for _ in column])[column[entry.partner_id]].append(
+                Item(entry.title, url, entry.period_display)
+            )
+        if entry.amount is not None:
+            received = entry.direction == CooperationEntry.Direction.RECEIVED
+            item = Item(entry.title, url, entry.period_display, entry.amount_display, received)
+            currencies.setdefault(entry.currency, [[] for _ in column])[column[entry.partner_id]].append(item)
+    milestones = [ListRow(str(year), years[year]) for year in sorted(y for y in years if y is not None)]
+    if None in years:
+        milestones.append(ListRow(gettext("Undated"), years[None]))
+    amounts = [ListRow(code, currencies[code]) for code in sorted(currencies)]
+    return milestones, amounts
+
+
+# --- The view ---------------------------------------------------------------------------------------
+
+
+def compare_view(request, index_page, context, pages, record):
+    """``index_page``: the PartnersIndexPage; ``context``: the page's template context; ``pages``: its
+    comparable partner pages; ``record``: the record's RecordLink in the page's language
+    (cms.models.record_link). Always 200."""
+    form = ComparePartnersForm(request.GET, pages)
+    form.is_valid()
+    compared = form.compared
+    compare_url = index_page.get_url(request) + index_page.reverse_subpage("compare")
+    comparison = None
+    if len(compared) >= MIN_PARTNERS and record.entries_public:
+        comparison = build_comparison([page.partner for page in compared], index_page.locale_id, record.url)
+    query = urlencode([("partner", page.partner.slug) for page in compared])
+    context.update(
+        title=gettext("Compare partners"),
+        form=form,
+        options=form.options(),
+        errors=form.errors.get("partner", []),
+        notices=form.notices,
+        prompt=form.prompt,
+        columns=[
+            {"page": page, "name": page.partner.name, "framework": page.partner.framework.name} for page in compared
+        ]
+        if len(compared) >= MIN_PARTNERS
+        else [],
+        comparison=comparison,
+        entries_public=record.entries_public,
+        compare_url=compare_url,
+        # Every permutation is for readers, not search engines; the canonical URL keeps the order given.
+        noindex=bool(request.GET),
+        canonical_url=request.build_absolute_uri(f"{compare_url}?{query}" if query else compare_url),
+    )
+    return TemplateResponse(request, "cms/compare.html", context)
+
+
+def compare_url_for(partner_page, request=None):
+    """The comparison starting from ``partner_page`` (``/partners/compare/?partner=japan``), or ''
+    when the page has no URL. No query: a page's URL is its parent's (the partners index) followed
+    by its slug (Wagtail's ``url_path``)."""
+    url = partner_page.get_url(request)
+    ending = f"{partner_page.slug}/"
+    if not url or not url.endswith(ending):
+        return ""
+    return f"{url.removesuffix(ending)}{ROUTE}?{urlencode({'partner': partner_page.partner.slug})}"
