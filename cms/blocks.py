@@ -7,10 +7,13 @@ request, so a corrected entry is corrected on every page and the number of
 queries does not grow with the number of blocks.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
@@ -116,6 +119,23 @@ class CaptionedImageBlock(blocks.StructBlock):
         label = _("Captioned image")
         template = "cms/blocks/captioned_image.html"
         description = _("An image with a caption.")
+
+    def clean(self, value):
+        """An image needs alt text: this block's, or the image's description. Raises StructBlockValidationError."""
+        value = super().clean(value)
+        image = value.get("image")
+        if image is not None and not value.get("alt_text", "").strip() and not image.description.strip():
+            raise StructBlockValidationError(
+                block_errors={
+                    "alt_text": ValidationError(
+                        gettext(
+                            "Write the image's alt text: what it shows, for people who cannot see it "
+                            "(this image has no description to use instead)."
+                        )
+                    )
+                }
+            )
+        return value
 
 
 class KeyFactBlock(blocks.StructBlock):

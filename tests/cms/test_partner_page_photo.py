@@ -80,3 +80,20 @@ def test_the_french_page_has_french_alt_text_of_its_own(client, translated):
     soup = BeautifulSoup(client.get(french.url).content, "html.parser")
     assert soup.select_one("figure img")["alt"] == french.image_alt
     assert soup.select_one("figure figcaption").get_text().startswith("Point de presse conjoint")
+
+
+def test_an_image_block_needs_alt_text_or_an_image_description(loaded):
+    from wagtail.blocks.struct_block import StructBlockValidationError
+
+    from cms.blocks import CaptionedImageBlock
+
+    block = CaptionedImageBlock()
+    image = PartnerPage.objects.get().image
+    image.description = ""
+    with pytest.raises(StructBlockValidationError) as error:
+        block.clean(block.to_python({"image": image.pk, "caption": "A caption", "alt_text": ""}))
+    assert "Write the image's alt text" in error.value.block_errors["alt_text"].messages[0]
+    block.clean(block.to_python({"image": image.pk, "caption": "A caption", "alt_text": "Flags in a hall."}))
+    image.description = "The placeholder."
+    image.save()
+    block.clean(block.to_python({"image": image.pk, "caption": "A caption", "alt_text": ""}))  # its description
