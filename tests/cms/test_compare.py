@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from wagtail.models import PageViewRestriction
 
 from cms.demo_data import DEMO_SOURCE_SLUG, generate_demo_data
-from cms.models import PartnerPage
+from cms.models import CooperationRecordPage, PartnerPage
 from partnership.models import CooperationEntry, Partner
 from tests.cms.french import JAPAN_FR, PARTNERS_FR, RECORD_FR, add_french, translate_entry, translate_snippet
 from tests.conftest import database_snapshot
@@ -362,3 +362,16 @@ def test_the_french_route_compares_french_partners_with_french_links(client, dem
     assert "« japan »" in soup.find("main").get_text() or "“japan”" in soup.find("main").get_text()
     _response, soup = get(client, f"{COMPARE}?partner=japan&partner={partner_fr.slug}")
     assert f"“{partner_fr.slug}” is not one of the partners listed here." in soup.find("main").get_text()
+
+
+def test_while_the_record_is_private_only_the_frameworks_are_compared(client, demo):
+    PageViewRestriction.objects.create(
+        page=CooperationRecordPage.objects.get(), restriction_type=PageViewRestriction.LOGIN
+    )
+    _response, soup = get(client, f"{COMPARE}?partner=japan&partner={demo[0].slug}")
+    columns, overview = table(soup, "compare-overview")
+    assert columns == ["Japan", demo[0].name]
+    assert list(overview) == ["Framework"]
+    assert soup.find(id="compare-kinds") is None
+    assert "/cooperation/" not in str(soup.find("main"))
+    assert "only the frameworks can be compared" in soup.find("main").get_text()
