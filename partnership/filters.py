@@ -140,7 +140,9 @@ class CooperationEntryFilter(django_filters.FilterSet):
         for name in self.FACET_RECORDS:
             self.filters[name].extra["choices"] = self.choices[name]
         for name in ("year_from", "year_to"):
-            self.filters[name].field.widget.attrs.update(inputmode="numeric", min=MIN_YEAR, max=MAX_YEAR)
+            # A text box with a numeric keyboard, not type="number": a year typed wrong ("abc") is shown
+            # back as typed beside its error, which a number box may not hold (and its arrows help no one).
+            self.form.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
         self.form.fields["q"].widget = forms.TextInput(
             attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH, "aria-describedby": "q-hint"}
         )
