@@ -21,6 +21,8 @@ from partnership.dates import PARSED_LANGUAGE
 from partnership.filters import CooperationEntryFilter
 from partnership.models import Area, CooperationEntry, Place, Programme
 
+from . import charts
+
 PER_PAGE = 20
 RELATED_LIMIT = 6
 
@@ -49,6 +51,7 @@ def record(request, record_page):
     entries = filterset.qs.select_related("partner").prefetch_related(*SHOWN_RELATIONS)
     counts = filterset.facet_counts()
     paginator = CountedPaginator(entries, PER_PAGE, count=filterset.total(counts))
+    chart_counts = filterset.chart_counts()
     number, page_notice = page_number(request.GET.get("page"), paginator)
     query = request.GET.copy()
     query.pop("page", None)
@@ -63,8 +66,23 @@ def record(request, record_page):
         querystring=query.urlencode(),
         noindex=filterset.is_filtered or number > 1,
         record_url=record_page.url,
+        # A title is followed by its partner's name only when the entries listed come from several partners.
+        show_partner=len(filterset.matching(counts, "partner")) > 1,
+        filters_applied=filters_applied(filterset),
+        charts=[
+            charts.entries_by_year(chart_counts["years"], CooperationEntry.Kind.choices),
+            charts.entries_by_area(chart_counts["areas"]),
+        ],
     )
     return TemplateResponse(request, "partnership/record.html", context)
+
+
+def filters_applied(filterset):
+    """How many filters narrow the listing (each value chosen in a facet, the search, each year bound):
+    shown on the phone's closed "Filter the entries" disclosure. The sort and invalid filters do not count."""
+    data = filterset.cleaned_data
+    chosen = sum(len(data.get(name) or []) for name in filterset.FACETS)
+    return chosen + sum(1 for name in ("q", "year_from", "year_to") if data.get(name) not in (None, ""))
 
 
 class CountedPaginator(Paginator):

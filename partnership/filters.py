@@ -12,7 +12,8 @@ from operator import and_
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models import BooleanField, CharField, Count, Exists, F, IntegerField, OuterRef, Q, Value
+from django.db.models.functions import Cast, ExtractYear
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -139,7 +140,9 @@ class CooperationEntryFilter(django_filters.FilterSet):
         for name in self.FACET_RECORDS:
             self.filters[name].extra["choices"] = self.choices[name]
         for name in ("year_from", "year_to"):
-            self.filters[name].field.widget.attrs.update(inputmode="numeric", min=MIN_YEAR, max=MAX_YEAR)
+            # A text box with a numeric keyboard, not type="number": a year typed wrong ("abc") is shown
+            # back as typed beside its error, which a number box may not hold (and its arrows help no one).
+            self.form.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
         self.form.fields["q"].widget = forms.TextInput(
             attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH, "aria-describedby": "q-hint"}
         )
@@ -216,10 +219,45 @@ class CooperationEntryFilter(django_filters.FilterSet):
                 counts[row["facet_name"]][str(row["value"])] = row["n"]
         return counts
 
+    def matching(self, counts, facet):
+        """``facet``'s options among the entries that match, with how many each has: ``{value: n}``, read
+        from ``counts`` (``facet_counts()``): its options counting any, and if the facet is set, only those chosen."""
+        chosen = {str(value) for value in self.cleaned_data.get(facet) or []}
+        return {value: n for value, n in counts[facet].items() if n and (not chosen or value in chosen)}
+
     def total(self, counts):
         """How many entries match, read from the kind facet (every entry has exactly one kind)."""
-        chosen = set(self.cleaned_data.get("kind") or [])
-        return sum(n for kind, n in counts["kind"].items() if not chosen or kind in chosen)
+        return sum(self.matching(counts, "kind").values())
+
+    def chart_counts(self):
+        """The matching entries counted for pictures, in one query (a UNION ALL of two aggregates),
+        whatever the number of entries: ``{"years": {(start year or None, kind): n}, "areas": [(area name, n)]}``.
+
+        An entry is counted once per area it is in (COUNT DISTINCT, should a join ever repeat it), and
+        not at all in ``areas`` when it is in none; an entry without a start date has the year None.
+        """
+        entries = self.qs.order_by()
+        no_year = Cast(Value(None), IntegerField())
+        by_year = entries.values(
+            chart=Value("years", output_field=CharField()),
+            year=Cast(ExtractYear("start_date"), IntegerField()),
+            key=F("kind"),
+            label=Value("", output_field=CharField()),
+        ).annotate(n=Count("pk", distinct=True))
+        by_area = entries.values(
+            chart=Value("areas", output_field=CharField()),
+            year=no_year,
+            key=F("areas__slug"),
+            label=F("areas__name"),
+        ).annotate(n=Count("pk", distinct=True))
+        counts = {"years": {}, "areas": []}
+        for row in by_year.union(by_area, all=True):
+            if row["chart"] == "years":
+                year = int(row["year"]) if row["year"] is not None else None  # PostgreSQL's EXTRACT is numeric
+                counts["years"][(year, row["key"])] = row["n"]
+            elif row["key"] is not None:  # None: the entries in no area
+                counts["areas"].append((row["label"], row["n"]))
+        return counts
 
     # Editors may add programmes and places while writing an entry: such a record is offered to readers
     # only once a published entry names it (a Moderator approved that entry).

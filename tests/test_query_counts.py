@@ -46,10 +46,11 @@ PINNED = {
     # framework; 19 the photo.
     "/partners/japan/": ONE_LEVEL + 2 + 10 + HEADER + LANGUAGES,
     # 1-7; 8 every facet's options (one UNION); 9 the facet counts (one UNION, which also gives the
-    # total); 10 the breadcrumbs; 11 one page of entries; 12-13 their areas and programmes.
-    "/cooperation/": ONE_LEVEL + 6 + HEADER + LANGUAGES,
-    "/cooperation/?area=maritime-security&kind=post&kind=exercise&sort=title": ONE_LEVEL + 6 + HEADER + LANGUAGES,
-    "/cooperation/?partner=japan&area=cyber-defence&programme=nope&q=japan&page=99": ONE_LEVEL + 6 + HEADER + LANGUAGES,
+    # total and how many partners are listed); 10 the charts' counts (one UNION: by year and kind,
+    # by area); 11 the breadcrumbs; 12 one page of entries; 13-14 their areas and programmes.
+    "/cooperation/": ONE_LEVEL + 7 + HEADER + LANGUAGES,
+    "/cooperation/?area=maritime-security&kind=post&kind=exercise&sort=title": ONE_LEVEL + 7 + HEADER + LANGUAGES,
+    "/cooperation/?partner=japan&area=cyber-defence&programme=nope&q=japan&page=99": ONE_LEVEL + 7 + HEADER + LANGUAGES,
     # 1-7; 8 the entry; 9-12 its areas, programmes, places and beneficiaries; 13 its partner's
     # page; 14 related entries; 15 the breadcrumbs (the record page's ancestors).
     # + 2 the language links: the record page's translations and homes, the entry's translations.
@@ -78,6 +79,20 @@ PINNED = {
 # Comparing two to four partners adds to the above: 11 the entries' counts by partner × area, kind and
 # programme, and the areas each partner declares (one UNION ALL); 12 the milestones and stated amounts.
 COMPARE = ONE_LEVEL + 5 + HEADER + LANGUAGES
+
+
+RECORD_URLS = [url for url in PINNED if url.startswith("/cooperation/?") or url == "/cooperation/"]
+
+
+@pytest.mark.parametrize("url", RECORD_URLS)
+def test_the_records_charts_cost_the_same_queries_with_10_and_200_entries(client, loaded, url):
+    """The record's pictures count the entries in the database (one aggregate query), so a record of
+    10 generated entries (over 10 years) and one of 200 (over 20) cost the same."""
+    add_entries(10)
+    client.get(url)  # warm Wagtail's caches
+    with_10 = count_queries(client, url)
+    add_entries(190, offset=10)
+    assert count_queries(client, url) == with_10 == PINNED[url]
 
 
 EXPORTS = ["/cooperation/export.csv", "/cooperation/export.json"]
