@@ -25,7 +25,7 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 from partnership.models import Area, CooperationEntry, FixtureTracked, Partner, Place, Programme
 from partnership.text import validate_text
 
-from . import compare, exports, feeds, record_views
+from . import charts, compare, exports, feeds, record_views
 from .blocks import INLINE_FEATURES, SectionsBlock, heading_anchor, resolve_entries_block
 from .forms import PageAdminForm
 
@@ -336,6 +336,8 @@ class PartnerPage(SitePage):
         context["partner_entries"] = entries
         context["last_updated"] = self.last_updated(entries)
         context["table_of_contents"] = self.table_of_contents()
+        # The partner's record at a glance, drawn from the entries already loaded (no query).
+        context["at_a_glance"] = charts.at_a_glance(entries) if entries else None
         return context
 
 
