@@ -158,6 +158,7 @@ class PartnersIndexPage(RoutablePageMixin, IntroPage):
         context["partner_pages"] = (
             live_partner_pages().child_of(self).order_by("partner__framework__name", "partner__name")
         )
+        context["compare_url"] = self.get_url(request) + self.reverse_subpage("compare")
         return context
 
     def comparable_pages(self):

@@ -77,8 +77,9 @@ PINNED = {
     "/partners/compare/?partner=japan": ONE_LEVEL + 3 + HEADER + LANGUAGES,
 }
 # Comparing two to four partners adds to the above: 11 the entries' counts by partner × area, kind and
-# programme, and the areas each partner declares (one UNION ALL); 12 the milestones and stated amounts.
-COMPARE = ONE_LEVEL + 5 + HEADER + LANGUAGES
+# programme, and the areas each partner declares (one UNION ALL); 12 the milestones and stated amounts;
+# 13 the compared partners' translations, for the language switcher's link to the same comparison.
+COMPARE = ONE_LEVEL + 6 + HEADER + LANGUAGES
 
 
 RECORD_URLS = [url for url in PINNED if url.startswith("/cooperation/?") or url == "/cooperation/"]

@@ -7,12 +7,14 @@ from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_noop
 from wagtail.models import Page, Site
 
+from cms import compare
 from cms.models import CooperationRecordPage, PartnersIndexPage, record_url
 from cms.record_views import without_view_restrictions
-from partnership.models import CooperationEntry
+from partnership.models import CooperationEntry, Partner
 from partnership.text import isolate as text_isolate
 
 register = template.Library()
@@ -173,6 +175,29 @@ def _page_translations(request, page):
     return translations, homes, titles
 
 
+def _compare_translations(context, translations):
+    """The comparison of the same partners in each language (one query, for the partners' translations):
+    ``translations`` are the partners index's. A language that lacks one of the partners is left out
+    (its switcher link goes to its home page, saying the page is not translated)."""
+    request = context.get("request")
+    compared = [column["page"].partner for column in context.get("columns", [])]
+    if not compared:
+        return {code: f"{url}{compare.ROUTE}" for code, url in translations.items()}
+    found = Partner.objects.filter(translation_key__in=[partner.translation_key for partner in compared])
+    slugs = {
+        (partner.locale.language_code, partner.translation_key): partner.slug
+        for partner in found.select_related("locale").only("slug", "translation_key", "locale__language_code")
+    }
+    links = {}
+    for code, url in translations.items():
+        chosen = [slugs.get((code, partner.translation_key)) for partner in compared]
+        if all(chosen):
+            links[code] = f"{url}{compare.ROUTE}?{urlencode([('partner', slug) for slug in chosen])}"
+    if request is not None:
+        links[translation.get_language()] = request.get_full_path()  # this very comparison
+    return links
+
+
 def _route_translations(context, page, translations):
     """What the record page serves, in each language: the entry's translation under the record page's
     (one query), or the record with its portable filters; ``translations`` are the record page's."""
@@ -218,6 +243,8 @@ def language_links(context):
         translations, homes, titles = _page_translations(request, page)
         if isinstance(page, CooperationRecordPage):
             translations = _route_translations(context, page, translations)
+        elif isinstance(page, PartnersIndexPage) and "compare_url" in context:
+            translations = _compare_translations(context, translations)
     elif request is not None and request.resolver_match and request.resolver_match.url_name == "search":
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         translations = {code: _reverse_in(code, "search") + query for code in codes}

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from wagtail.models import PageViewRestriction
+from wagtail.models import Locale, PageViewRestriction
 
 from cms.demo_data import DEMO_SOURCE_SLUG, generate_demo_data
 from cms.models import CooperationRecordPage, PartnerPage
@@ -375,3 +375,29 @@ def test_while_the_record_is_private_only_the_frameworks_are_compared(client, de
     assert soup.find(id="compare-kinds") is None
     assert "/cooperation/" not in str(soup.find("main"))
     assert "only the frameworks can be compared" in soup.find("main").get_text()
+
+
+def test_the_language_switcher_links_to_the_same_comparison_in_the_other_language(client, demo):
+    partner_fr, _entry_fr = add_french_partner(demo)
+    english = f"{COMPARE}?partner=japan&partner={partner_fr.get_translation(Locale.get_default()).slug}"
+    _response, soup = get(client, english)
+    french_url = f"/fr/{PARTNERS_FR}/compare/?partner={JAPAN_FR}&partner={partner_fr.slug}"
+    assert soup.select_one('link[rel="alternate"][hreflang="fr"]')["href"].endswith(french_url)
+    assert soup.find("a", attrs={"hreflang": "fr"})["href"] == french_url
+    # …and back: the French comparison's English link is the English comparison, partners in the same order.
+    _response, soup = get(client, french_url)
+    assert soup.find("a", attrs={"hreflang": "en"})["href"] == english
+    # A partner with no French translation: no French comparison to link to; the switcher says so.
+    other = next(partner for partner in demo if partner.translation_key != partner_fr.translation_key)
+    _response, soup = get(client, f"{COMPARE}?partner=japan&partner={other.slug}")
+    assert soup.select_one('link[rel="alternate"][hreflang="fr"]') is None
+
+
+def test_the_partners_index_links_to_the_comparison_once_it_lists_two_partners(client, loaded):
+    _response, soup = get(client, "/partners/")
+    assert soup.select_one(".compare-link") is None  # Japan alone: nothing to compare
+    generate_demo_data(partners=1, entries=5, seed=3)
+    _response, soup = get(client, "/partners/")
+    link = soup.select_one(".compare-link a")
+    assert link["href"] == COMPARE
+    assert get(client, link["href"])[1].find("h1").get_text(strip=True) == "Compare partners"
