@@ -322,7 +322,10 @@ def horizontal_bars(items, *, chart_id, title, row_heading, colours=None, max_ro
                 [note, gettext("The %(count)s largest are drawn; the table lists them all.") % {"count": max_rows}],
             )
         )
-    listed = ", ".join(f"{label}: {n}" for label, n, _colour in drawn[:max_rows])
+    # Translated for the language's punctuation (French puts a space before the colon).
+    listed = ", ".join(
+        gettext("%(label)s: %(count)s") % {"label": label, "count": n} for label, n, _c in drawn[:max_rows]
+    )
     chart.description = f"{title}. {listed}."
     return chart
 

@@ -86,6 +86,9 @@ def english_left(page):
 
 
 def open_facet(page, name):
+    # On a phone the filters come after the results, behind a disclosure: opened first.
+    if not page.locator("#filters").is_visible():
+        page.locator(".filters-panel > summary").click()
     facet = page.locator(f"#filter-{name}")
     if not facet.evaluate("details => details.open"):
         facet.locator("summary").click()
