@@ -90,6 +90,7 @@ def test_an_image_block_needs_alt_text_or_an_image_description(loaded):
     block = CaptionedImageBlock()
     image = PartnerPage.objects.get().image
     image.description = ""
+    image.save()
     with pytest.raises(StructBlockValidationError) as error:
         block.clean(block.to_python({"image": image.pk, "caption": "A caption", "alt_text": ""}))
     assert "Write the image's alt text" in error.value.block_errors["alt_text"].messages[0]
