@@ -41,6 +41,9 @@ def test_on_a_phone_the_results_come_first_and_the_filters_open_by_a_click(demo_
     )
     assert first_result.bounding_box()["y"] < summary.bounding_box()["y"]
     assert first_result.is_visible()
+    # Nothing overflows sideways: not the pagination's last link (17 pages), nor its hidden words.
+    assert page.locator(".pagination a[rel=next]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert not search_box(page).is_visible()  # behind the closed disclosure
     assert summary_text(page) == "Filter the entries"
     summary.click()
