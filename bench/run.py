@@ -48,6 +48,10 @@ URLS = [
     ("Japan page", "/partners/japan/"),
     ("record", "/cooperation/"),
     ("record, filtered", "/cooperation/?area=maritime-security&kind=contribution&year_from=2000"),
+    ("record, one partner", "/cooperation/?partner=japan"),
+    # Finland and Sweden are demo partners (generate_demo_data): at the document's size the page names
+    # them as unknown and compares nothing.
+    ("comparison", "/partners/compare/?partner=japan&partner=finland&partner=sweden"),
     ("entry page", "/cooperation/japan-liaison-officer-maritime-command/"),
     ("CSV export", "/cooperation/export.csv"),
     ("API call", "/api/v2/entries/?partner=japan&limit=20"),
