@@ -253,6 +253,11 @@ class PartnerPage(SitePage):
                 others = others.exclude(pk=self.pk)
             if others.exists():
                 errors["partner"] = gettext("Another page in this language is already about this partner.")
+        # The partners index serves its comparison at compare/ (a route, found before its child pages).
+        if self.slug == compare.ROUTE.strip("/"):
+            errors["slug"] = gettext(
+                "“%(slug)s” is the address of the comparison of partners; choose another slug."
+            ) % {"slug": self.slug}
         if errors:
             raise ValidationError(errors)
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.exceptions import ValidationError
 from wagtail.models import Locale, PageViewRestriction
 
 from cms.demo_data import DEMO_SOURCE_SLUG, generate_demo_data
@@ -401,3 +402,15 @@ def test_the_partners_index_links_to_the_comparison_once_it_lists_two_partners(c
     link = soup.select_one(".compare-link a")
     assert link["href"] == COMPARE
     assert get(client, link["href"])[1].find("h1").get_text(strip=True) == "Compare partners"
+
+
+def test_a_partner_page_cannot_take_the_comparisons_address_as_its_slug(loaded):
+    page = PartnerPage.objects.get(partner__slug="japan", locale__language_code="en")
+    page.slug = "compare"
+    with pytest.raises(ValidationError) as refused:
+        page.full_clean()
+    assert refused.value.message_dict["slug"] == [
+        "“compare” is the address of the comparison of partners; choose another slug."
+    ]
+    page.slug = "japan-and-nato"
+    page.full_clean()  # any other slug is fine
