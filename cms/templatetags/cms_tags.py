@@ -180,7 +180,8 @@ def _compare_translations(context, translations):
     ``translations`` are the partners index's. A language that lacks one of the partners is left out
     (its switcher link goes to its home page, saying the page is not translated)."""
     request = context.get("request")
-    compared = [column["page"].partner for column in context.get("columns", [])]
+    form = context.get("form")
+    compared = [page.partner for page in getattr(form, "compared", [])]
     if not compared:
         return {code: f"{url}{compare.ROUTE}" for code, url in translations.items()}
     found = Partner.objects.filter(translation_key__in=[partner.translation_key for partner in compared])
@@ -243,7 +244,7 @@ def language_links(context):
         translations, homes, titles = _page_translations(request, page)
         if isinstance(page, CooperationRecordPage):
             translations = _route_translations(context, page, translations)
-        elif isinstance(page, PartnersIndexPage) and "compare_url" in context:
+        elif isinstance(page, PartnersIndexPage) and "comparison" in context:  # its compare/ route
             translations = _compare_translations(context, translations)
     elif request is not None and request.resolver_match and request.resolver_match.url_name == "search":
         query = f"?{request.GET.urlencode()}" if request.GET else ""

@@ -392,6 +392,13 @@ def test_the_language_switcher_links_to_the_same_comparison_in_the_other_languag
     other = next(partner for partner in demo if partner.translation_key != partner_fr.translation_key)
     _response, soup = get(client, f"{COMPARE}?partner=japan&partner={other.slug}")
     assert soup.select_one('link[rel="alternate"][hreflang="fr"]') is None
+    # One partner chosen: the other language's comparison starts from the same partner.
+    _response, soup = get(client, f"/fr/{PARTNERS_FR}/compare/?partner={JAPAN_FR}")
+    assert soup.find("a", attrs={"hreflang": "en"})["href"] == f"{COMPARE}?partner=japan"
+    # The partners index itself links to the other language's index, not to a comparison.
+    _response, soup = get(client, "/partners/")
+    assert soup.find("a", attrs={"hreflang": "fr"})["href"] == f"/fr/{PARTNERS_FR}/"
+    assert soup.select_one('link[rel="alternate"][hreflang="fr"]')["href"].endswith(f"/fr/{PARTNERS_FR}/")
 
 
 def test_the_partners_index_links_to_the_comparison_once_it_lists_two_partners(client, loaded):
