@@ -51,6 +51,9 @@ STACKED_HEIGHT = 240
 # A horizontal bar's row: its label on a line of its own, then the bar and its count.
 ROW_LABEL, ROW_BAR, ROW_GAP = 18, 16, 10
 ROW_HEIGHT = ROW_LABEL + ROW_BAR + ROW_GAP
+# The partner page's side column is 18rem (288 CSS px) wide: drawn that wide, the chart's words keep the
+# page's size instead of shrinking with a 400-unit picture.
+GLANCE_WIDTH = 288
 COUNT_ROOM = 44  # on the right of the longest bar, for its count
 
 NOTHING_DATED = gettext_lazy("There is nothing to draw: none of these entries has a date.")
@@ -136,6 +139,7 @@ class StackedBars:
     span_heading: str = ""  # the table's first column
     rows: list = field(default_factory=list)  # Row per span with entries, oldest first
     undated: Row | None = None  # Row of the entries without a date, if any
+    note: str = ""  # shown under the caption: the entries not drawn (no date), so every reader sees it
     empty_message: str = ""
 
     template = "includes/chart_stacked.html"
@@ -280,32 +284,30 @@ def entries_by_year(counts, kinds, *, chart_id="chart-years", max_bars=MAX_BARS)
         parts.append(gettext("Each bar counts %(size)s years.") % {"size": size})
     parts.append(gettext("The most entries: %(count)s in %(span)s.") % {"count": busiest.total, "span": busiest.label})
     if chart.undated:
-        parts.append(
-            ngettext(
-                "%(count)s entry has no date and is not drawn.",
-                "%(count)s entries have no date and are not drawn.",
-                chart.undated.total,
-            )
-            % {"count": chart.undated.total}
-        )
+        chart.note = ngettext(
+            "%(count)s entry has no date and is not drawn.",
+            "%(count)s entries have no date and are not drawn.",
+            chart.undated.total,
+        ) % {"count": chart.undated.total}
+        parts.append(chart.note)
     chart.description = " ".join(parts)
     return chart
 
 
-def horizontal_bars(items, *, chart_id, title, row_heading, colours=None, max_rows=MAX_ROWS, note=""):
+def horizontal_bars(items, *, chart_id, title, row_heading, colours=None, max_rows=MAX_ROWS, note="", width=WIDTH):
     """A horizontal bar per item, in the order given.
 
     ``items``: ``(label, count)`` pairs; ``colours``: a colour per item (the same length), else the
     site's one colour. Items counting 0 are left out. The first ``max_rows`` are drawn; the table
     lists them all. Returns HorizontalBars; it is ``empty`` when no item counts anything.
     """
-    chart = HorizontalBars(id=chart_id, title=title, row_heading=row_heading, note=note)
+    chart = HorizontalBars(id=chart_id, title=title, row_heading=row_heading, note=note, width=width)
     colours = list(colours) if colours is not None else [BAR_COLOUR] * len(items)
     drawn = [(label, n, colour) for (label, n), colour in zip(items, colours, strict=True) if n]
     chart.rows = [Row(label, (n,), n) for label, n, _colour in drawn]
     if not drawn:
         return chart
-    longest = WIDTH - COUNT_ROOM
+    longest = width - COUNT_ROOM
     largest = max(n for _label, n, _colour in drawn)
     for index, (label, n, colour) in enumerate(drawn[:max_rows]):
         top = index * ROW_HEIGHT
@@ -359,6 +361,7 @@ def at_a_glance(entries, *, chart_id="chart-at-a-glance"):
         title=gettext("Entries by kind"),
         row_heading=gettext("Kind"),
         colours=[KIND_COLOURS.get(key, OTHER_COLOUR) for key, _label in kinds],
+        width=GLANCE_WIDTH,
     )
     chart.empty_message = str(NOTHING_AT_ALL)
     return chart

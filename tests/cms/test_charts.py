@@ -62,6 +62,7 @@ def test_undated_entries_are_counted_in_the_table_and_the_description_not_drawn(
     assert chart.rows == [Row("2014", (1, 0), 1)]
     assert chart.undated == Row("No date", (2, 1), 3)
     assert "3 entries have no date and are not drawn." in chart.description
+    assert chart.note == "3 entries have no date and are not drawn."  # shown under the caption
 
 
 def test_nothing_to_draw_is_said():
@@ -101,10 +102,12 @@ def test_at_a_glance_counts_loaded_entries_by_kind():
     entries = [CooperationEntry(kind=kind) for kind in ["post", "milestone", "post", "exercise", "post"]]
     chart = charts.at_a_glance(entries)
     assert [(b.label, b.bar.value, b.bar.width, b.bar.colour) for b in chart.bars] == [
-        ("Milestone", 1, 118.67, charts.KIND_COLOURS["milestone"]),
-        ("Personnel post", 3, 356, charts.KIND_COLOURS["post"]),
-        ("Exercise or training", 1, 118.67, charts.KIND_COLOURS["exercise"]),
+        # Drawn 288 units wide (the side column), 44 of them for the count: the longest bar is 244.
+        ("Milestone", 1, 81.33, charts.KIND_COLOURS["milestone"]),
+        ("Personnel post", 3, 244, charts.KIND_COLOURS["post"]),
+        ("Exercise or training", 1, 81.33, charts.KIND_COLOURS["exercise"]),
     ]
+    assert chart.width == 288
     assert chart.rows == [
         Row("Milestone", (1,), 1),
         Row("Personnel post", (3,), 3),

@@ -135,6 +135,10 @@ def test_undated_entries_are_a_row_of_the_table(client, loaded):
     assert chart_numbers(soup, "chart-years")["No date"][-1] == undated
     description = soup.select_one("#chart-years desc").get_text()
     assert f"{undated} entries have no date and are not drawn." in description or undated == 1
+    # …and said under the caption, for every reader: of Japan's 24 entries in the document, 17 are undated.
+    soup = soup_of(client, "/cooperation/?partner=japan")
+    note = soup.select_one("#chart-years .chart__note")
+    assert note.get_text(strip=True) == "17 entries have no date and are not drawn."
 
 
 def test_nothing_to_draw_is_said(client, loaded):
