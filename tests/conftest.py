@@ -165,6 +165,17 @@ def fixture_copy(tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request in French leaves French active in the
+    thread (Django's LocaleMiddleware activates the URL's language and does not undo it)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: this run's keys only (Redis in CI is shared with others)."""
     from django.core.cache import cache
