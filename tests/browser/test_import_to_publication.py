@@ -72,7 +72,8 @@ def test_an_imported_document_is_reviewed_approved_and_published(partnerless_sit
         for sentence in document_sentences():
             assert sentence in imported_text and sentence in loaded_text, sentence
         # The facts are there to follow, as on the hand-made page: a link to each entry from its sentence
-        # (21 of the 24: the highlights are the document's text, on both pages).
+        # (21 of the 24: the highlights are the document's text, on both pages), and the 3 milestones
+        # again from the timeline.
         links = "main a[href^='/cooperation/japan-']"
-        assert imported.locator(links).count() == loaded.locator(links).count() == 21
+        assert imported.locator(links).count() == loaded.locator(links).count() == 21 + 3
         assert imported.locator("main .timeline li").count() == loaded.locator("main .timeline li").count()
