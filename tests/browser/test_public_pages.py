@@ -22,7 +22,9 @@ def test_the_japan_page_reads_right_and_passes_axe(site, page):
         "Support for NATO-led operations and missions",
         "Wider cooperation",
     ]
-    assert page.locator("figure.figure figcaption").inner_text().startswith("Joint press point by NATO Secretary General")
+    assert (
+        page.locator("figure.figure figcaption").inner_text().startswith("Joint press point by NATO Secretary General")
+    )
     photo = page.locator("figure img")
     assert photo.evaluate("img => img.complete && img.naturalWidth > 0"), "the photo did not load"
     timeline = page.locator(".timeline li")
