@@ -73,12 +73,13 @@ PINNED = {
     "/sitemap.xml": 11,
     # A route of the partners index (cms.compare), 1-7 as "/partners/"; 8 the record page's URL and
     # privacy; 9 the partner pages that may be compared (the form's choices, with partner and
-    # framework); 10 the breadcrumbs. With one partner chosen there is nothing to compare yet.
-    "/partners/compare/?partner=japan": ONE_LEVEL + 3 + HEADER + LANGUAGES,
+    # framework); 10 the breadcrumbs; 11 the chosen partner's translations, for the language switcher's
+    # link to the same start in the other language. With one partner chosen there is nothing to compare yet.
+    "/partners/compare/?partner=japan": ONE_LEVEL + 4 + HEADER + LANGUAGES,
 }
 # Comparing two to four partners adds to the above: 11 the entries' counts by partner × area, kind and
-# programme, and the areas each partner declares (one UNION ALL); 12 the milestones and stated amounts;
-# 13 the compared partners' translations, for the language switcher's link to the same comparison.
+# programme, and the areas each partner declares (one UNION ALL); 12 the milestones and stated amounts
+# (the partners' translations, 11 above, are the compared partners').
 COMPARE = ONE_LEVEL + 6 + HEADER + LANGUAGES
 
 
