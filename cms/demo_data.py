@@ -68,6 +68,7 @@ from wagtail.models import Locale, ModelLogEntry, Page, PageLogEntry, ReferenceI
 from wagtail.search.backends import get_search_backends
 
 from partnership.dates import Precision
+from partnership.facet_index import record_changed
 from partnership.models import Area, CooperationEntry, Framework, Partner, Place, Programme, SourceDocument
 
 from .models import CooperationRecordPage, PartnerPage, PartnersIndexPage
@@ -559,6 +560,7 @@ def generate_demo_data(partners=40, entries=10_000, seed=1, replace=False):
             result.replaced = delete_demo_data()
         generator = DemoGenerator(reference, partners, entries, seed)
         generator.run()
+        record_changed()  # its bulk inserts send no signal (partnership.facet_index)
         result.partners, result.pages, result.entries = (
             len(generator.partners),
             len(generator.pages),

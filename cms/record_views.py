@@ -18,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 from wagtail.models import PageViewRestriction
 
 from partnership.dates import PARSED_LANGUAGE
+from partnership.facet_index import FacetIndex
 from partnership.filters import CooperationEntryFilter
 from partnership.models import Area, CooperationEntry, Place, Programme
 
@@ -47,8 +48,15 @@ def entry_filter(request, record_page):
 
 
 def record(request, record_page):
-    filterset = entry_filter(request, record_page)
-    entries = filterset.qs.select_related("partner").prefetch_related(*SHOWN_RELATIONS)
+    # The facet index gives the counts, the charts and the page's entries at a cost that does not grow
+    # with the record (partnership.facet_index); one query checks that it is current.
+    filterset = CooperationEntryFilter(
+        request.GET,
+        queryset=public_entries(record_page),
+        locale_id=record_page.locale_id,
+        facet_index=FacetIndex.current(record_page.locale_id),
+    )
+    entries = filterset.listed_entries(filterset.queryset.select_related("partner").prefetch_related(*SHOWN_RELATIONS))
     counts = filterset.facet_counts()
     paginator = CountedPaginator(entries, PER_PAGE, count=filterset.total(counts))
     chart_counts = filterset.chart_counts()

@@ -17,14 +17,15 @@ from django.db.models.functions import Cast, ExtractYear
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Area, CooperationEntry, Partner, Place, Programme
+from .facet_index import EntriesInOrder
+from .models import NEWEST_FIRST, Area, CooperationEntry, Partner, Place, Programme
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 SLUG_RE = re.compile(r"[-\w]{1,120}")
 MAX_QUERY_LENGTH = 200
 # Undated entries come last either way.
 SORTS = {
-    "date-desc": (_("Newest first"), [F("start_date").desc(nulls_last=True), "source_order", "pk"]),
+    "date-desc": (_("Newest first"), list(NEWEST_FIRST)),
     "date-asc": (_("Oldest first"), [F("start_date").asc(nulls_last=True), "source_order", "pk"]),
     "title": (_("Title A–Z"), ["title", "pk"]),
 }
@@ -129,11 +130,16 @@ class CooperationEntryFilter(django_filters.FilterSet):
         "beneficiary": (Place, "name"),
     }
 
-    def __init__(self, data=None, *args, locale_id=None, **kwargs):
+    def __init__(self, data=None, *args, locale_id=None, facet_index=None, **kwargs):
         """``locale_id``: the language (a Wagtail Locale's id) whose records the facets offer and
         whose slugs the filters accept: the record page's. None offers every language's (the API
-        without ``?locale=``); the ``queryset`` given is filtered by the caller either way."""
+        without ``?locale=``); the ``queryset`` given is filtered by the caller either way.
+
+        ``facet_index``: a ``FacetIndex`` of exactly the ``queryset``'s entries (the record's: published,
+        one language). With it, counts and the default order's pages come from the index, at a cost
+        that does not grow with the entries; without it, from SQL aggregates."""
         self.locale_id = locale_id
+        self.facet_index = facet_index
         super().__init__(data, *args, **kwargs)
         # ``choices``: every value a filter accepts; ``options``: those listed to readers (with counts).
         self.choices, self.options = self.facet_options()
@@ -199,12 +205,39 @@ class CooperationEntryFilter(django_filters.FilterSet):
         self.errors  # noqa: B018 - validate first
         return getattr(self.form, "cleaned_data", {})
 
-    def facet_counts(self):
-        """For each option of each facet, how many entries it would give with the other filters kept.
+    def index_bits(self, without=None):
+        """The facet index's bitset of the entries matching every valid filter (but ``without``). A search
+        (``q``) costs one query for the matching entries' keys, made once."""
+        index, data = self.facet_index, self.cleaned_data
+        bits = index.overlapping_years(data.get("year_from"), data.get("year_to"))
+        for facet in self.FACETS:
+            if facet != without:
+                bits &= index.chosen(facet, data.get(facet))
+        if data.get("q"):
+            if not hasattr(self, "_text_bits"):
+                matching = self.filter_text(self.queryset.order_by(), "q", data["q"])
+                self._text_bits = index.of_ids(matching.values_list("pk", flat=True))
+            bits &= self._text_bits
+        return bits
 
-        One query for every facet together (a UNION ALL of one aggregate per facet), whatever the
-        number of entries or options.
+    def listed_entries(self, queryset):
+        """The matching entries in the chosen order, for a paginator to slice: ``queryset`` is the filterset's
+        own with what to load (select_related, prefetch_related). In the default order with a facet index,
+        a page is read by primary key (``EntriesInOrder``); otherwise it is ``queryset`` filtered and ordered."""
+        sort = self.cleaned_data.get("sort") or "date-desc"
+        if self.facet_index is None or sort != "date-desc":
+            return self.filter_queryset(queryset)
+        return EntriesInOrder(self.facet_index, self.index_bits(), queryset)
+
+    def facet_counts(self):
+        """For each option of each facet, how many entries it would give with the other filters kept:
+        ``{facet: {option value: n}}``, options counting none left out.
+
+        From the facet index when there is one (no query); else one query for every facet together (a
+        UNION ALL of one aggregate per facet), whatever the number of entries or options.
         """
+        if self.facet_index is not None:
+            return {facet: self.facet_index.counts(self.index_bits(without=facet), facet) for facet in self.FACETS}
         per_facet = [
             self._filtered(self.queryset.all(), without=facet)
             .order_by()
@@ -235,7 +268,17 @@ class CooperationEntryFilter(django_filters.FilterSet):
 
         An entry is counted once per area it is in (COUNT DISTINCT, should a join ever repeat it), and
         not at all in ``areas`` when it is in none; an entry without a start date has the year None.
+        From the facet index when there is one (no query).
         """
+        if self.facet_index is not None:
+            bits = self.index_bits()
+            names = dict(self.choices["area"])
+            return {
+                "years": self.facet_index.by_year_and_kind(bits),
+                "areas": [
+                    (names[slug], n) for slug, n in self.facet_index.counts(bits, "area").items() if slug in names
+                ],
+            }
         entries = self.qs.order_by()
         no_year = Cast(Value(None), IntegerField())
         by_year = entries.values(

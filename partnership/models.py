@@ -499,6 +499,10 @@ class Partner(Translatable, Provenance):
             raise ValidationError(errors)
 
 
+# The record's default order: the newest first, undated entries last (then as the document has them).
+NEWEST_FIRST = (models.F("start_date").desc(nulls_last=True), "source_order", "pk")
+
+
 class CooperationEntryQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def public(self):
         """Only what the public may see: published, live entries."""
@@ -785,6 +789,20 @@ def _fuzzy_or_none(date, precision):
 
 
 # --- Imports of partner documents -------------------------------------------------------------------
+
+
+class RecordVersion(models.Model):
+    """The public record's version: a random token replaced, in the same transaction, by every write to
+    entries or to the records they name (``partnership.facet_index.record_changed``). One row (pk 1),
+    made by the first change; what each process's copy of the record's facet index is checked against."""
+
+    token = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("record version")
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} {self.token}"
 
 
 class DocumentImport(models.Model):

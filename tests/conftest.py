@@ -176,6 +176,15 @@ def default_language():
 
 
 @pytest.fixture(autouse=True)
+def no_facet_index():
+    """Each test starts with no facet index held: a rolled-back test database gives its record version
+    back, so an index built in an earlier test could match a later test's token (0 before any change)."""
+    from partnership.facet_index import FacetIndex
+
+    FacetIndex.forget()
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: this run's keys only (Redis in CI is shared with others)."""
     from django.core.cache import cache

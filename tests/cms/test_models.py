@@ -17,6 +17,7 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 
 from cms.models import CooperationRecordPage, HomePage, PartnerPage, PartnersIndexPage
 from cms.placeholder import PLACEHOLDER_ALT
+from partnership.facet_index import record_changed
 from partnership.models import Area, CooperationEntry, Partner
 from tests.conftest import SOURCE_TEXT, database_snapshot, run_load_fixtures
 
@@ -466,6 +467,7 @@ def add_entries(count, offset=0):
     )
     through = CooperationEntry.areas.through
     through.objects.bulk_create(through(cooperationentry_id=e.pk, area_id=area.pk) for e in entries)
+    record_changed()  # bulk inserts send no signal: say so, as the demo data generator does
 
 
 @pytest.mark.parametrize("url", ["/", "/partners/", "/partners/japan/"])
