@@ -1,7 +1,7 @@
-"""`make bench`: the site under gunicorn at three sizes, on SQLite and (with DATABASE_URL) PostgreSQL.
+"""`make bench`: the site under gunicorn at several sizes, on SQLite and (with DATABASE_URL) PostgreSQL.
 
-For each database and size (the document alone, 1,000 and 10,000 generated entries) it builds a
-fresh database, then measures each URL of the product:
+For each database and size (the document alone and 10,000 generated entries on SQLite; those and
+100,000 on PostgreSQL, the production database) it builds a fresh database, then measures each URL:
 
 - SQL queries per request and median/p95 server time, uncached and from the page cache, inside
   one process through the real WSGI handler (bench/measure.py);
@@ -9,8 +9,10 @@ fresh database, then measures each URL of the product:
   gunicorn with 2 sync workers, uncached and cached, and each figure's ratio to a minimal view
   served by the same gunicorn (the framework's ceiling on this machine).
 
-It also times `load_fixtures` on a freshly migrated database and generating + loading the
-10,000 entries, and measures the importer's precision, recall and speed per document
+Each uncached time is also given as a multiple of the same URL's at the document's size. The
+exports are downloaded whole from one worker (median seconds, and the worker's peak RSS before and
+after: streamed files keep it flat). A "Targets" section says, for each target of issue 16, met or
+not. It also times `load_fixtures` on a freshly migrated database and generating the entries, and measures the importer's precision, recall and speed per document
 (bench/importer.py). Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0) for the cached
 figures and wrk (Debian package `wrk`). The table is printed and, with --write, saved to
 bench/RESULTS.md with the machine it ran on.
@@ -23,6 +25,7 @@ import platform
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -35,7 +38,9 @@ from server import PROJECT_DIR, WORKERS, gunicorn  # noqa: E402
 
 WORK_DIR = PROJECT_DIR / "var" / "bench"
 PYTHON = sys.executable
-SIZES = [("document", 0), ("1,000 entries", 1_000), ("10,000 entries", 10_000)]
+SIZES = [("document", 0), ("10,000 entries", 10_000), ("100,000 entries", 100_000)]
+# PostgreSQL, the production database, at every size; SQLite, the embedded default, up to 10,000.
+DEFAULT_SIZES = {"sqlite": (0, 10_000), "postgresql": (0, 10_000, 100_000)}
 DEMO_PARTNERS = 40
 SEED = 2026
 WRK_CONNECTIONS = 8
@@ -53,9 +58,38 @@ URLS = [
     # them as unknown and compares nothing.
     ("comparison", "/partners/compare/?partner=japan&partner=finland&partner=sweden"),
     ("entry page", "/cooperation/japan-liaison-officer-maritime-command/"),
-    ("CSV export", "/cooperation/export.csv"),
+    ("record, searched", "/cooperation/?q=maritime"),
+    ("site search", "/search/?q=training"),
+    ("site search, two words", "/search/?q=liaison+officer"),
+    ("sitemap", "/sitemap.xml"),
+    ("API, first page", "/api/v2/entries/?limit=20"),
+    # {last}: the offset of the last page of every published entry (filled in per size).
+    ("API, last page", "/api/v2/entries/?limit=20&offset={last}"),
     ("API call", "/api/v2/entries/?partner=japan&limit=20"),
 ]
+# The HTML pages readers browse: each must serve, uncached, at least TARGET_SHARE of the minimal view's
+# requests per second, and its time at the largest size stay within TARGET_GROWTH of the document's.
+HTML_PAGES = [
+    "home",
+    "partners",
+    "Japan page",
+    "record",
+    "record, filtered",
+    "record, one partner",
+    "comparison",
+    "entry page",
+    "record, searched",
+    "site search",
+    "site search, two words",
+]
+TARGET_SHARE, TARGET_GROWTH = 0.03, 1.5
+SEARCH_TARGET_MS = 50
+# The files: downloaded whole from one gunicorn worker, a few times each (not under wrk: one takes seconds).
+EXPORTS = [("CSV export", "/cooperation/export.csv"), ("JSON export", "/cooperation/export.json")]
+EXPORT_ROUNDS = 3
+EXPORT_TARGETS_S = {("CSV export", 100_000): 3.0, ("JSON export", 100_000): 5.0}
+EXPORT_TARGET_10K_S = 0.3
+GENERATE_TARGET_S = 300
 
 
 def run(args, env):
@@ -156,9 +190,63 @@ def requests_per_second(base, url):
     }
 
 
-def measure(env):
-    result = run([PYTHON, "bench/measure.py", *(url for _, url in URLS)], env)
+def measure(env, urls):
+    result = run([PYTHON, "bench/measure.py", *urls], env)
     return json.loads(result.stdout)
+
+
+def published_entries(env):
+    code = "from partnership.models import CooperationEntry; print(CooperationEntry.objects.public().count())"
+    return int(run([PYTHON, "manage.py", "shell", "-c", code], env).stdout.strip())
+
+
+def peak_rss_mib(pid):
+    """The peak resident memory of process ``pid`` so far (Linux's VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def download(url):
+    """Seconds to read the whole response of ``url``, and its size in bytes."""
+    import urllib.request
+
+    started = time.perf_counter()
+    size = 0
+    with urllib.request.urlopen(url, timeout=120) as response:
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+    return time.perf_counter() - started, size
+
+
+def download_body(url):
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=120) as response:
+        return response.read()
+
+
+def export_figures(env):
+    """Each export downloaded whole EXPORT_ROUNDS times from a gunicorn with one worker: median seconds,
+    size, and the worker's peak memory before the first download and after the last."""
+    import psutil
+
+    figures = {}
+    with gunicorn(env, 1) as server:
+        download(server.url + "/partners/")  # the worker started and warm
+        (worker,) = psutil.Process(server.pid).children()
+        for name, url in EXPORTS:
+            before = peak_rss_mib(worker.pid)
+            runs = [download(server.url + url) for _ in range(EXPORT_ROUNDS)]
+            figures[name] = {
+                "url": url,
+                "median_s": statistics.median(seconds for seconds, _ in runs),
+                "bytes": runs[0][1],
+                "peak_rss_before_mib": before,
+                "peak_rss_after_mib": peak_rss_mib(worker.pid),
+            }
+    return figures
 
 
 def bench_database(kind, base_url, report, sizes):
@@ -195,20 +283,25 @@ def bench_database(kind, base_url, report, sizes):
                     ],
                     env,
                 )
-            row = {"load_fixtures_s": load_seconds, "generate_s": generate_seconds, "urls": {}}
-            uncached = measure(env)
+            row = {"entries": entries, "load_fixtures_s": load_seconds, "generate_s": generate_seconds, "urls": {}}
+            last = max(published_entries(env) - 20, 0)
+            urls = [(name, url.format(last=last)) for name, url in URLS]
+            uncached = measure(env, [url for _, url in urls])
             cached_env = environment(database, page_cache=True, prefix=f"{prefix}-{entries}-cached")
-            cached = measure(cached_env)
+            cached = measure(cached_env, [url for _, url in urls])
             throughput = {}
             for label, env_for_server in (("uncached", env), ("cached", cached_env)):
                 with gunicorn(env_for_server, WORKERS) as server:
                     base = server.url
                     minimal = requests_per_second(base, MINIMAL_URL)
                     throughput[label] = {"minimal": minimal}
-                    for _, url in URLS:
+                    if label == "uncached":
+                        row["sitemap_is_index"] = b"<sitemapindex" in download_body(base + "/sitemap.xml")
+                    for _, url in urls:
                         requests_per_second(base, url) if label == "cached" else None  # warm the cache
                         throughput[label][url] = requests_per_second(base, url)
-            for name, url in URLS:
+            row["exports"] = export_figures(env)
+            for name, url in urls:
                 row["urls"][name] = {
                     "url": url,
                     "status": uncached[url]["status"],
@@ -283,21 +376,112 @@ def markdown(report):
                 f"{minimal['cached']:.0f} req/s (cached server)."
             )
             lines.append("")
+            document = sizes.get("document")
             lines.append(
-                "| URL | status | queries | uncached ms (median / p95) | cached ms (median / p95) "
+                "| URL | status | queries | uncached ms (median / p95) | × document | cached ms (median / p95) "
                 "| uncached req/s (% min) | cached req/s (% min) |"
             )
-            lines.append("|---|---|---|---|---|---|---|")
+            lines.append("|---|---|---|---|---|---|---|---|")
             for name, figures in row["urls"].items():
+                growth = ""
+                if document and name in document["urls"] and document["urls"][name]["uncached_median_ms"]:
+                    growth = f"{figures['uncached_median_ms'] / document['urls'][name]['uncached_median_ms']:.2f}"
                 lines.append(
                     f"| {name} `{figures['url']}` | {figures['status']} | {figures['queries']} "
-                    f"| {figures['uncached_median_ms']:.1f} / {figures['uncached_p95_ms']:.1f} "
+                    f"| {figures['uncached_median_ms']:.1f} / {figures['uncached_p95_ms']:.1f} | {growth} "
                     f"| {figures['cached_median_ms']:.2f} / {figures['cached_p95_ms']:.2f} "
-                    f"| {figures['uncached_rps']:.0f} ({100 * figures['uncached_rps'] / minimal['uncached']:.0f} %) "
+                    f"| {figures['uncached_rps']:.0f} ({100 * figures['uncached_rps'] / minimal['uncached']:.1f} %) "
                     f"| {figures['cached_rps']:.0f} ({100 * figures['cached_rps'] / minimal['cached']:.0f} %) |"
                 )
             lines.append("")
+            lines.append(
+                "| file | bytes | seconds (median of %d) | worker's peak RSS before → after (MiB) |" % EXPORT_ROUNDS
+            )
+            lines.append("|---|---|---|---|")
+            for name, figures in row["exports"].items():
+                lines.append(
+                    f"| {name} `{figures['url']}` | {figures['bytes']:,} | {figures['median_s']:.3f} "
+                    f"| {figures['peak_rss_before_mib']:.0f} → {figures['peak_rss_after_mib']:.0f} |"
+                )
+            lines.append("")
+            lines.append(f"`/sitemap.xml` is {'a sitemap index' if row['sitemap_is_index'] else 'one sitemap'}.")
+            lines.append("")
+    lines.extend(targets(report))
     return "\n".join(lines)
+
+
+def targets(report):
+    """The issue's targets, each met or not, from the figures above."""
+    lines = ["## Targets", ""]
+
+    def verdict(ok):
+        return "met" if ok else "**not met**"
+
+    for kind, sizes in report["runs"].items():
+        name = report["versions"][kind]
+        largest_label, largest = list(sizes.items())[-1]
+        document = sizes.get("document")
+        for size_label, row in sizes.items():
+            minimal = row["minimal_rps"]["uncached"]
+            low = [
+                f"{page} {100 * row['urls'][page]['uncached_rps'] / minimal:.1f} %"
+                for page in HTML_PAGES
+                if page in row["urls"] and row["urls"][page]["uncached_rps"] < TARGET_SHARE * minimal
+            ]
+            lines.append(
+                f"- {name}, {size_label}: every HTML page uncached ≥ {TARGET_SHARE:.0%} of the minimal view: "
+                f"{verdict(not low)}{' (' + ', '.join(low) + ')' if low else ''}."
+            )
+        if document and largest is not document:
+            grown = [
+                f"{page} ×{largest['urls'][page]['uncached_median_ms'] / document['urls'][page]['uncached_median_ms']:.2f}"
+                for page in HTML_PAGES
+                if page in largest["urls"]
+                and largest["urls"][page]["uncached_median_ms"]
+                > TARGET_GROWTH * document["urls"][page]["uncached_median_ms"]
+            ]
+            lines.append(
+                f"- {name}: every HTML page's time at {largest_label} within ×{TARGET_GROWTH} of the document's: "
+                f"{verdict(not grown)}{' (' + ', '.join(grown) + ')' if grown else ''}."
+            )
+        for size_label, row in sizes.items():
+            for export, figures in row["exports"].items():
+                limit = EXPORT_TARGETS_S.get((export, row["entries"]))
+                if row["entries"] == 10_000:
+                    limit = EXPORT_TARGET_10K_S
+                if limit:
+                    lines.append(
+                        f"- {name}, {size_label}: {export} under {limit} s: {verdict(figures['median_s'] < limit)} "
+                        f"({figures['median_s']:.2f} s; worker's peak RSS {figures['peak_rss_before_mib']:.0f} → "
+                        f"{figures['peak_rss_after_mib']:.0f} MiB)."
+                    )
+            if row["generate_s"] and row["entries"] == 100_000:
+                lines.append(
+                    f"- {name}: `generate_demo_data` at 100,000 entries under {GENERATE_TARGET_S} s: "
+                    f"{verdict(row['generate_s'] < GENERATE_TARGET_S)} ({row['generate_s']:.0f} s)."
+                )
+        searches = {page: largest["urls"][page]["uncached_median_ms"] for page in largest["urls"] if "search" in page}
+        lines.append(
+            f"- {name}, {largest_label}: search "
+            + ", ".join(f"{page} {ms:.0f} ms" for page, ms in searches.items())
+            + (
+                f": under {SEARCH_TARGET_MS} ms {verdict(all(ms < SEARCH_TARGET_MS for ms in searches.values()))}."
+                if kind == "postgresql"
+                else " (bounded: the target is PostgreSQL's)."
+            )
+        )
+        first, deepest = largest["urls"]["API, first page"], largest["urls"]["API, last page"]
+        lines.append(
+            f"- {name}, {largest_label}: the API's last page as fast as its first: "
+            f"{verdict(deepest['uncached_median_ms'] <= TARGET_GROWTH * first['uncached_median_ms'])} "
+            f"({deepest['uncached_median_ms']:.1f} ms against {first['uncached_median_ms']:.1f} ms)."
+        )
+        lines.append(
+            f"- {name}, {largest_label}: `/sitemap.xml` a sitemap index: {verdict(largest['sitemap_is_index'])}"
+            + (" (the target is past 50,000 URLs)." if largest["entries"] < 50_000 else ".")
+        )
+    lines.append("")
+    return lines
 
 
 def main():
@@ -313,12 +497,10 @@ def main():
     parser.add_argument("--no-importer", action="store_true", help="skip the importer's figures (bench/importer.py)")
     parser.add_argument(
         "--sizes",
-        default=",".join(str(entries) for _, entries in SIZES),
-        help="numbers of generated entries to run at, comma-separated (default: 0,1000,10000)",
+        help="numbers of generated entries to run at, comma-separated, on every database "
+        "(default: 0,10000 on SQLite and 0,10000,100000 on PostgreSQL)",
     )
     options = parser.parse_args()
-    wanted = {int(value) for value in options.sizes.split(",")}
-    sizes = [(label, entries) for label, entries in SIZES if entries in wanted]
     if not shutil.which("wrk"):
         sys.exit("make bench needs wrk (Debian: apt-get install wrk).")
     report = {
@@ -330,6 +512,8 @@ def main():
     }
     for kind in options.databases.split(","):
         print(f"== {kind}", file=sys.stderr, flush=True)
+        wanted = {int(value) for value in options.sizes.split(",")} if options.sizes else set(DEFAULT_SIZES[kind])
+        sizes = [(label, entries) for label, entries in SIZES if entries in wanted]
         bench_database(kind, os.environ.get("DATABASE_URL") if kind == "postgresql" else None, report, sizes)
     table = markdown(report)
     if not options.no_load:
