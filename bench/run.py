@@ -395,7 +395,7 @@ def markdown(report):
                 )
             lines.append("")
             lines.append(
-                "| file | bytes | seconds (median of %d) | worker's peak RSS before → after (MiB) |" % EXPORT_ROUNDS
+                f"| file | bytes | seconds (median of {EXPORT_ROUNDS}) | worker's peak RSS before → after (MiB) |"
             )
             lines.append("|---|---|---|---|")
             for name, figures in row["exports"].items():
