@@ -67,7 +67,7 @@ def varnish(backend_port, port=None, memory="256m"):
     """Varnish on 127.0.0.1:``port`` (a free one by default) with the repository's VCL
     (deploy/varnish/default.vcl), in front of the app server on 127.0.0.1:``backend_port``; stopped afterwards.
 
-    Yields ``SimpleNamespace(url, port, pid)``. Raises RuntimeError if varnishd is missing or does not start.
+    Yields ``SimpleNamespace(url, port, pid, workdir)`` (workdir: its -n folder, for varnishlog/varnishstat). Raises RuntimeError if varnishd is missing or does not start.
     Its working directory (-n) is a temporary folder, so several can run side by side.
     """
     varnishd = varnishd_path()
@@ -116,7 +116,9 @@ def varnish(backend_port, port=None, memory="256m"):
                             "varnishd did not start: " + (process.stdout.read() if process.stdout else "")
                         ) from None
                     time.sleep(0.1)
-            yield SimpleNamespace(url=f"http://127.0.0.1:{port}", port=port, pid=process.pid, workdir=Path(folder) / "state")
+            yield SimpleNamespace(
+                url=f"http://127.0.0.1:{port}", port=port, pid=process.pid, workdir=Path(folder) / "state"
+            )
         finally:
             process.terminate()
             try:
