@@ -1,7 +1,7 @@
 """What moves the content version on (see cms.cache), and what purges the front cache (cms.frontend_cache):
 every change a reader could see."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -81,6 +81,7 @@ def connect_front_cache():
             frontend_cache.entry_changed, sender=CooperationEntry, dispatch_uid=f"front-cache-entry-{id(signal)}"
         )
     post_delete.connect(frontend_cache.entry_changed, sender=CooperationEntry, dispatch_uid="front-cache-entry-deleted")
+    pre_save.connect(frontend_cache.remember_entry_slug, sender=CooperationEntry, dispatch_uid="front-cache-entry-slug")
     for model in get_page_models():
         post_delete.connect(
             frontend_cache.page_changed, sender=model, dispatch_uid=f"front-cache-page-deleted-{model._meta.label}"

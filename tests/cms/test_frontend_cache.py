@@ -63,6 +63,17 @@ def test_an_entry_purges_its_url_record_feeds_exports_partner_page_home_and_comp
     }
 
 
+def test_an_entry_whose_slug_changes_purges_its_old_url(front_cache, purged, django_capture_on_commit_callbacks):
+    entry = CooperationEntry.objects.get(slug=ENTRY)
+    entry.slug = "japan-liaison-officer"
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.save_revision().publish()
+    assert {
+        f"http://localhost/cooperation/{ENTRY}/",
+        "http://localhost/cooperation/japan-liaison-officer/",
+    } <= urls(purged)
+
+
 def test_purges_wait_for_the_commit_and_follow_the_page_caches_version(
     front_cache, purged, django_capture_on_commit_callbacks
 ):
