@@ -55,6 +55,9 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
+    if (req.http.Authorization) {
+        return (pass);
+    }
     # The admin, Django's admin, previews (served under /admin/), and the CMS's login pages.
     if (req.url ~ "^/(admin|django-admin)(/|$)") {
         return (pass);
@@ -71,6 +74,12 @@ sub vcl_recv {
     # still says "Vary: Accept-Language" on unprefixed URLs, which would store a copy per browser locale.
     unset req.http.Accept-Language;
     return (hash);
+}
+
+sub vcl_hash {
+    # The scheme the TLS proxy received, as it tells the app (pages' absolute links are built from it);
+    # then Varnish's own: the URL and the Host.
+    hash_data(req.http.X-Forwarded-Proto);
 }
 
 sub vcl_backend_response {
@@ -91,9 +100,13 @@ sub vcl_backend_response {
         set beresp.ttl = 120s;  # remember "do not store" for this URL for a while (hit-for-miss)
         return (deliver);
     }
-    # Varnish takes the TTL from s-maxage; nothing more to do. Graceful for a short while if the
-    # app is down, never longer than the app allows.
+    # Varnish takes the TTL from s-maxage. Graceful for a short while (a stale page while the fresh one
+    # is fetched, or if the app is down).
     set beresp.grace = 10s;
+    # Text compressed once, here, for every reader that accepts gzip (the CSV and JSON exports above all).
+    if (beresp.http.Content-Type ~ "^(text/|application/(json|xml|atom\+xml|javascript))") {
+        set beresp.do_gzip = true;
+    }
     return (deliver);
 }
 
