@@ -14,10 +14,12 @@ Two kinds of URL are sent (the repository's VCL, deploy/varnish/default.vcl, rea
   invalidation paths), for a change every entry page shows (the record's title, a reference record's
   name): one ban whatever the number of entries, instead of thousands of purges.
 
-Never stored by the front cache (no ``s-maxage``): anything the page cache would not store
-(cms.cache.is_cacheable_request/response: the admin, documents, sessions, cookies, errors, private or
-streamed-without-… responses), and the URLs no publication can name: search, the API and the sitemap,
-which show any entry. Pages behind a password or a login are ``private`` (cms.models.SitePage).
+Never stored by the front cache (no ``s-maxage``; the VCL stores nothing else): what the page cache would
+not store (cms.cache.is_cacheable_request/response: the admin, documents, requests with a session,
+responses that set a cookie, errors and redirects, ``private`` ones, unknown query parameters) except
+the streamed exports, which it does store; and the URLs no publication can name: search, the API and
+the sitemap, which show any entry. A page's password form is ``private`` (cms.models.SitePage), a
+login-restricted page a redirect.
 """
 
 import re
@@ -130,9 +132,10 @@ class Purge:
             transaction.on_commit(self.batch.purge)
 
 
-def record_routes(record, partner_slugs=()):
-    """The record's listing, exports and feeds (each with every query string): what shows any entry."""
-    base = record.get_full_url()
+def record_routes(record, partner_slugs=(), cache_object=None):
+    """The record's listing, exports and feeds (each with every query string): what shows any entry.
+    ``cache_object``: any object Wagtail may keep the sites' root paths on between calls."""
+    base = record.get_full_url(cache_object)
     if not base:
         return []
     routes = ["", "export.csv", "export.json", "feed.atom", *(f"feeds/{slug}.atom" for slug in partner_slugs)]
@@ -152,14 +155,14 @@ def add_entry(purge, entry):
     }
     record = records.get(entry.locale_id)
     if record:
-        for url in record_routes(record, [entry.partner.slug]):
+        for url in record_routes(record, [entry.partner.slug], purge.batch):
             purge.add_url(url)
     for shown in (entry, *translations):
         if shown.locale_id in records:
-            purge.add_url(f"{records[shown.locale_id].get_full_url()}{shown.slug}/")
+            purge.add_url(f"{records[shown.locale_id].get_full_url(purge.batch)}{shown.slug}/")
     old_slug = getattr(entry, "_front_cache_old_slug", None)
     if record and old_slug and old_slug != entry.slug:  # its old URL no longer shows it
-        purge.add_url(f"{record.get_full_url()}{old_slug}/")
+        purge.add_url(f"{record.get_full_url(purge.batch)}{old_slug}/")
     purge.add_pages(PartnerPage.objects.live().filter(partner_id=entry.partner_id))
     purge.add_pages(HomePage.objects.live().filter(locale_id=entry.locale_id))
     purge.add_pages(PartnersIndexPage.objects.live().filter(locale_id=entry.locale_id))  # and its comparison

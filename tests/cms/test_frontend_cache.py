@@ -2,11 +2,16 @@
 they are sent once it commits and after the page cache's version moved on, and which responses say
 ``s-maxage``. (Through a real Varnish: tests/test_frontend_cache.py.)"""
 
+import uuid
+
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
 from wagtail.models import PageViewRestriction
 
+from cms import frontend_cache
 from cms.cache import CONTENT_VERSION_KEY
 from cms.models import PartnerPage
 from partnership.models import Area, CooperationEntry
@@ -135,3 +140,21 @@ def test_a_password_form_is_private(loaded, client):
     response = client.get("/partners/japan/")
     assert response.status_code == 200 and 'name="password"' in response.content.decode()
     assert "private" in response["Cache-Control"]
+
+
+def test_what_an_entry_purges_costs_the_same_queries_however_many_entries_exist(front_cache, django_assert_num_queries):
+    frontend_cache.add_entry(
+        frontend_cache.Purge(), CooperationEntry.objects.get(slug=ENTRY)
+    )  # the sites' paths cached
+    entry = CooperationEntry.objects.get(slug=ENTRY)
+    with CaptureQueriesContext(connection) as before:
+        frontend_cache.add_entry(frontend_cache.Purge(), entry)
+    for number in range(5):
+        copy = CooperationEntry.objects.get(pk=entry.pk)
+        copy.pk = None
+        copy.translation_key = uuid.uuid4()
+        copy.slug = f"{ENTRY}-{number}"
+        copy.save()
+    entry = CooperationEntry.objects.get(slug=ENTRY)
+    with django_assert_num_queries(len(before.captured_queries)):
+        frontend_cache.add_entry(frontend_cache.Purge(), entry)
