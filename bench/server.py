@@ -1,8 +1,13 @@
-"""gunicorn on a free port of 127.0.0.1, for the benchmark (run.py) and the load test (load.py)."""
+"""gunicorn on a free port of 127.0.0.1, for the benchmark (run.py) and the load test (load.py); Varnish in
+front of it (the front-cache test, tests/test_frontend_cache.py)."""
 
+import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,3 +52,77 @@ def gunicorn(env, workers=WORKERS):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+VCL = PROJECT_DIR / "deploy" / "varnish" / "default.vcl"
+
+
+def varnishd_path():
+    """Debian's varnishd (/usr/sbin is not always on a user's PATH), or None."""
+    return shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/usr/local/sbin")
+
+
+@contextmanager
+def varnish(backend_port, port=None, memory="256m"):
+    """Varnish on 127.0.0.1:``port`` (a free one by default) with the repository's VCL
+    (deploy/varnish/default.vcl), in front of the app server on 127.0.0.1:``backend_port``; stopped afterwards.
+
+    Yields ``SimpleNamespace(url, port, pid, workdir)`` (workdir: its -n folder, for varnishlog/varnishstat). Raises RuntimeError if varnishd is missing or does not start.
+    Its working directory (-n) is a temporary folder, so several can run side by side.
+    """
+    varnishd = varnishd_path()
+    if varnishd is None:
+        raise RuntimeError("varnishd not found (apt-get install varnish)")
+    port = port or free_port()
+    with tempfile.TemporaryDirectory(prefix="partnership-varnish-") as folder:
+        vcl = Path(folder) / "default.vcl"
+        text, replaced = re.subn(r'\.port = "\d+";', f'.port = "{backend_port}";', VCL.read_text(), count=1)
+        if not replaced:
+            raise RuntimeError(f"{VCL} has no backend port to point at {backend_port}")
+        vcl.write_text(text)
+        # varnishd run as root reads its VCL after dropping to its own user (Debian's vcache).
+        os.chmod(folder, 0o755)
+        vcl.chmod(0o644)
+        process = subprocess.Popen(
+            # -F: in the foreground (its child, the cache process, stops with it); -n: its own state folder.
+            [
+                varnishd,
+                "-F",
+                "-a",
+                f"127.0.0.1:{port}",
+                "-f",
+                str(vcl),
+                "-n",
+                str(Path(folder) / "state"),
+                "-s",
+                f"malloc,{memory}",
+                "-T",
+                "none",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        process.kill()
+                        raise RuntimeError(
+                            "varnishd did not start: " + (process.stdout.read() if process.stdout else "")
+                        ) from None
+                    time.sleep(0.1)
+            yield SimpleNamespace(
+                url=f"http://127.0.0.1:{port}", port=port, pid=process.pid, workdir=Path(folder) / "state"
+            )
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Length, Substr
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext
@@ -64,6 +65,13 @@ class SitePage(FixtureTracked, Page):
 
     def get_meta_description(self):
         return self.search_description
+
+    def serve_password_required_response(self, request, form, action_url):
+        """Wagtail's password form for a protected page, marked ``private``: no shared cache (the page cache,
+        Varnish, a CDN) may store it and hand it, with one reader's CSRF token, to another."""
+        response = super().serve_password_required_response(request, form, action_url)
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
 
     def clean(self):
         super().clean()
@@ -160,6 +168,11 @@ class PartnersIndexPage(RoutablePageMixin, IntroPage):
         )
         context["compare_url"] = self.get_url(request) + self.reverse_subpage("compare")
         return context
+
+    def get_cached_paths(self):
+        """What a front cache purges when the index changes (wagtail.contrib.frontend_cache): the index and
+        its comparison of partners (with any query string: see cms.frontend_cache)."""
+        return ["/", f"/{compare.ROUTE.strip('/')}/"]
 
     def comparable_pages(self):
         """The partner pages a reader may compare: live and public, under this index (so in its
@@ -373,6 +386,11 @@ class CooperationRecordPage(RoutablePageMixin, IntroPage):
     subpage_types = []
     max_count_per_parent = 1
     show_in_menus_default = True  # in the site's main navigation (cms.templatetags.cms_tags.site_header)
+
+    def get_cached_paths(self):
+        """What a front cache purges when the record page changes (wagtail.contrib.frontend_cache): everything
+        under it (a wildcard: its title heads every entry, its listing, exports and feeds; see cms.frontend_cache)."""
+        return ["/*"]
 
     @path("")
     def listing(self, request):

@@ -20,6 +20,7 @@ ALLOWED_HOSTS: list[str] = []
 INSTALLED_APPS = [
     "partnership",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.frontend_cache",
     # After wagtail.contrib.redirects: cms's receivers check the redirects Wagtail creates (cms/redirects.py).
     "cms",
     "wagtail.contrib.settings",
@@ -67,6 +68,8 @@ MIDDLEWARE = [
     # Headers on every answer, cached or not, so before the page cache.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # s-maxage on public pages when a front cache (Varnish, a CDN) stores them (cms/frontend_cache.py).
+    "cms.frontend_cache.SharedCacheControlMiddleware",
     # Anonymous pages from the shared cache, before anything that needs the database.
     "cms.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,6 +147,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600" if REDIS_URL else "0"))
+
+# A front cache (Varnish in front of gunicorn, deploy/varnish/default.vcl; or a CDN speaking PURGE) at
+# FRONTEND_CACHE_URL, e.g. http://127.0.0.1:6081: public pages then carry s-maxage=FRONTEND_CACHE_SECONDS
+# and every publication purges the URLs that show it (cms/frontend_cache.py). Unset (`make run`), none.
+FRONTEND_CACHE_URL = os.environ.get("FRONTEND_CACHE_URL", "").strip()
+FRONTEND_CACHE_SECONDS = int(os.environ.get("FRONTEND_CACHE_SECONDS", str(60 * 60 * 24)))
+if FRONTEND_CACHE_URL:
+    WAGTAILFRONTENDCACHE = {
+        "varnish": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": FRONTEND_CACHE_URL}
+    }
+# French URLs have their own slugs (/fr/partenaires/japon/): cms/frontend_cache.py names each language's
+# URLs itself, so Wagtail must not rewrite one language's paths into another's.
+WAGTAILFRONTENDCACHE_LANGUAGES = []
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
