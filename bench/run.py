@@ -28,13 +28,14 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server import PROJECT_DIR, WORKERS, gunicorn  # noqa: E402
+from server import PROJECT_DIR, WORKERS, free_port, gunicorn, nginx, varnish  # noqa: E402
 
 WORK_DIR = PROJECT_DIR / "var" / "bench"
 PYTHON = sys.executable
@@ -227,6 +228,38 @@ def download_body(url):
         return response.read()
 
 
+# Served from Varnish's cache (deploy/varnish/default.vcl) in front of gunicorn, beside nginx serving one of
+# those pages as a static file: what a cache in front of the site gives, against the machine's ceiling.
+VARNISHED = [
+    ("home", "/"),
+    ("Japan page", "/partners/japan/"),
+    ("record", "/cooperation/"),
+    ("record, filtered", URLS[4][1]),
+]
+
+
+def varnish_figures(env):
+    """Requests per second of VARNISHED through Varnish (each a cache hit after one request), and of nginx
+    serving the Japan page's HTML as a file, in the same run; the Japan page's hit checked by ``X-Cache``."""
+    import urllib.request
+
+    port = free_port()
+    env = {**env, "FRONTEND_CACHE_URL": f"http://127.0.0.1:{port}"}
+    figures = {}
+    with gunicorn(env, WORKERS) as app, varnish(app.port, port) as cache:
+        for name, url in VARNISHED:
+            download_body(cache.url + url)  # stored
+            figures[name] = {"url": url, **requests_per_second(cache.url, url)}
+        with urllib.request.urlopen(cache.url + "/partners/japan/", timeout=30) as response:
+            figures["hit"] = response.headers.get("X-Cache", "")
+            page = response.read()
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "japan.html").write_bytes(page)
+        with nginx(folder) as static:
+            figures["nginx"] = requests_per_second(static.url, "/japan.html")
+    return figures
+
+
 def export_figures(env):
     """Each export downloaded whole EXPORT_ROUNDS times from a gunicorn with one worker: median seconds,
     size, and the worker's peak memory before the first download and after the last."""
@@ -301,6 +334,8 @@ def bench_database(kind, base_url, report, sizes):
                         requests_per_second(base, url) if label == "cached" else None  # warm the cache
                         throughput[label][url] = requests_per_second(base, url)
             row["exports"] = export_figures(env)
+            if entries == sizes[0][1]:
+                row["varnish"] = varnish_figures(env)
             for name, url in urls:
                 row["urls"][name] = {
                     "url": url,
@@ -406,6 +441,21 @@ def markdown(report):
             lines.append("")
             lines.append(f"`/sitemap.xml` is {'a sitemap index' if row['sitemap_is_index'] else 'one sitemap'}.")
             lines.append("")
+            if "varnish" in row:
+                cached = row["varnish"]
+                nginx_rps = cached["nginx"]["rps"]
+                lines.append(
+                    f"Through Varnish (`deploy/varnish/default.vcl`, every request a hit: `X-Cache: {cached['hit']}`), "
+                    f"beside nginx serving the Japan page's HTML as a static file: {nginx_rps:.0f} req/s."
+                )
+                lines.append("")
+                lines.append("| URL | req/s through Varnish | share of nginx's static file |")
+                lines.append("|---|---|---|")
+                for name, url in VARNISHED:
+                    lines.append(
+                        f"| {name} `{url}` | {cached[name]['rps']:.0f} | {100 * cached[name]['rps'] / nginx_rps:.0f} % |"
+                    )
+                lines.append("")
     lines.extend(targets(report))
     return "\n".join(lines)
 

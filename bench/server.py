@@ -126,3 +126,51 @@ def varnish(backend_port, port=None, memory="256m"):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def nginx(folder, port=None):
+    """nginx on 127.0.0.1:``port`` serving the files of ``folder`` (Debian's package; the benchmark's
+    yardstick for a cache: a static file from the fastest server on the machine). Yields
+    ``SimpleNamespace(url, port)``; raises RuntimeError if nginx is missing or does not start."""
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    if binary is None:
+        raise RuntimeError("nginx not found (apt-get install nginx)")
+    port = port or free_port()
+    with tempfile.TemporaryDirectory(prefix="partnership-nginx-") as prefix:
+        conf = Path(prefix) / "nginx.conf"
+        conf.write_text(
+            f"""worker_processes {WORKERS};
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy; fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;
+    default_type text/html;
+    server {{ listen 127.0.0.1:{port}; root {folder}; }}
+}}
+"""
+        )
+        process = subprocess.Popen(
+            [binary, "-p", prefix, "-c", str(conf), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        process.kill()
+                        raise RuntimeError("nginx did not start: " + (process.stderr.read() or "")) from None
+                    time.sleep(0.1)
+            yield SimpleNamespace(url=f"http://127.0.0.1:{port}", port=port)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
