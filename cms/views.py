@@ -161,9 +161,20 @@ def translations_by_key(pages):
     return found
 
 
+class _ListedEntry:
+    """An entry as the sitemap reads it (no model instance: a section lists up to 50,000)."""
+
+    __slots__ = ("pk", "slug", "locale_id", "language_code", "translation_key", "last_published_at")
+
+    def __init__(self, values):
+        self.pk, self.slug, self.locale_id, self.language_code, self.translation_key, self.last_published_at = values
+
+
 class _EntriesWithTranslations:
     """The listed entries for Django's Paginator: ``count()`` is one COUNT, a slice is two queries (its
     entries, then their listed translations), each item ``(entry, {language_code: entry})``."""
+
+    COLUMNS = ("pk", "slug", "locale_id", "locale__language_code", "translation_key", "last_published_at")
 
     def __init__(self, entries):
         self.entries = entries
@@ -181,11 +192,12 @@ class _EntriesWithTranslations:
     def __getitem__(self, window):
         if not isinstance(window, slice):
             raise TypeError("only slices of the listed entries are read")
-        page = list(self.entries[window])
+        page = [_ListedEntry(values) for values in self.entries.values_list(*self.COLUMNS)[window]]
         translations = {}
         keys = {entry.translation_key for entry in page}
-        for entry in self.entries.filter(translation_key__in=keys).order_by():
-            translations.setdefault(entry.translation_key, {})[entry.locale.language_code] = entry
+        for values in self.entries.filter(translation_key__in=keys).order_by().values_list(*self.COLUMNS):
+            entry = _ListedEntry(values)
+            translations.setdefault(entry.translation_key, {})[entry.language_code] = entry
         return [(entry, translations[entry.translation_key]) for entry in page]
 
 
@@ -202,13 +214,7 @@ class EntrySitemap(SiteRootUrls, DjangoSitemap):
 
     def entries(self):
         public_locales = [locale_id for locale_id, link in self.links.items() if link.url]
-        return (
-            CooperationEntry.objects.public()
-            .filter(locale_id__in=public_locales)
-            .select_related("locale")
-            .only("slug", "last_published_at", "translation_key", "locale")
-            .order_by("pk")
-        )
+        return CooperationEntry.objects.public().filter(locale_id__in=public_locales).order_by("pk")
 
     @cached_property
     def listed(self):
