@@ -12,7 +12,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from partnership.serializers import EXPORT_FIELDS, csv_cell, entry_data, export_rows, period_display
+from partnership.serializers import EXPORT_FIELDS, csv_cell, entry_data, entry_values, export_rows, period_display
 
 from .record_views import entry_filter
 
@@ -78,8 +78,7 @@ def export_csv(request, record_page):
     def rows():
         yield "\ufeff" + writer.writerow(EXPORT_FIELDS)  # the mark lets spreadsheets read UTF-8
         for entry in entries:
-            data = entry_data(entry, f"{base}{entry.slug}/")
-            yield writer.writerow([csv_cell(data[name]) for name in EXPORT_FIELDS])
+            yield writer.writerow([csv_cell(value) for value in entry_values(entry, f"{base}{entry.slug}/")])
 
     response = StreamingHttpResponse(_batched(rows()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cooperation-entries.csv"'

@@ -174,15 +174,22 @@ INSPECT_FIELDS = [field.inspect for field in ENTRY_FIELDS if field.inspect]
 INSPECT_LABELS = {field.inspect: field.label for field in ENTRY_FIELDS if field.inspect}
 
 
+_EXPORTED_VALUES = [field.value for field in ENTRY_FIELDS if field.exported]
+
+
+def entry_values(entry, entry_url):
+    """One entry's exported values (JSON-ready), in EXPORT_FIELDS order; see ``entry_data``."""
+    return [entry_url if value is None else value(entry) for value in _EXPORTED_VALUES]
+
+
 def entry_data(entry, entry_url):
     """One entry as the exports carry it: ``{column: JSON-ready value}`` in EXPORT_FIELDS order.
 
-    ``entry_url`` is the entry's public address (absolute), which only the site knows. The entry's
-    partner, source and the four relations should be fetched with it (select/prefetch_related).
+    ``entry_url`` is the entry's public address (absolute), which only the site knows. ``entry`` is
+    a CooperationEntry, whose partner, source and four relations should be fetched with it
+    (select/prefetch_related), or an ``ExportRow`` (``export_rows``), which gives the same.
     """
-    return {
-        field.name: entry_url if field.value is None else field.value(entry) for field in ENTRY_FIELDS if field.exported
-    }
+    return dict(zip(EXPORT_FIELDS, entry_values(entry, entry_url), strict=True))
 
 
 def csv_cell(value):
