@@ -680,9 +680,9 @@ class CooperationEntry(
                 models.F("start_date").desc(nulls_last=True),
                 models.F("source_order"),
                 models.F("id"),
+                models.F("locale"),  # so that one language's page is read from the index alone too
                 name="entry_public_newest_first",
                 condition=Q(live=True),
-                include=["locale"],
             ),
         ]
 

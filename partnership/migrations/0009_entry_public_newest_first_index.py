@@ -10,7 +10,7 @@ class AddIndexPortably(migrations.AddIndex):
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
         schema_editor.execute(
             'CREATE INDEX "entry_public_newest_first" ON "partnership_cooperationentry" '
-            '("start_date" DESC, "source_order", "id") WHERE "live"'
+            '("start_date" DESC, "source_order", "id", "locale_id") WHERE "live"'
         )
 
 
@@ -26,8 +26,8 @@ class Migration(migrations.Migration):
                 models.OrderBy(models.F("start_date"), descending=True, nulls_last=True),
                 models.F("source_order"),
                 models.F("id"),
+                models.F("locale"),
                 condition=models.Q(("live", True)),
-                include=("locale",),
                 name="entry_public_newest_first",
             ),
         ),
