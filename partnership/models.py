@@ -684,6 +684,9 @@ class CooperationEntry(
                 name="entry_public_newest_first",
                 condition=Q(live=True),
             ),
+            # Whether a partner has public entries (the record's partner filter lists those that do): without
+            # it PostgreSQL scans the table for each partner that has none.
+            models.Index(fields=["partner"], condition=Q(live=True), name="entry_public_partner"),
         ]
 
     def __str__(self):

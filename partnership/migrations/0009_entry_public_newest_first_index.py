@@ -31,4 +31,8 @@ class Migration(migrations.Migration):
                 name="entry_public_newest_first",
             ),
         ),
+        migrations.AddIndex(
+            model_name="cooperationentry",
+            index=models.Index(condition=models.Q(("live", True)), fields=["partner"], name="entry_public_partner"),
+        ),
     ]
