@@ -167,7 +167,22 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
             raise BadRequestError(f"offset must be a whole number from 0 to {self.max_offset}")
         self.check_parameter_values()
 
+    def paginate_queryset(self, queryset):
+        """One page of entries (Wagtail's ``offset`` and ``limit``), found by a deferred join: the page's
+        pks are sliced from the narrow ordered index of public entries (``entry_public_newest_first``:
+        an index-only scan), and only those rows are read whole, so that a page near the end costs
+        about what the first does. The same number of queries as a plain slice: the window is a subquery."""
+        window = super().paginate_queryset(queryset.prefetch_related(None).values("pk"))
+        return queryset.filter(pk__in=window)
+
     def get_queryset(self):
+        # Wagtail asks for it twice (to check the parameters, then to list): build it, and its filters'
+        # choices (a query), once a request.
+        if not hasattr(self, "_entries"):
+            self._entries = self._get_queryset()
+        return self._entries
+
+    def _get_queryset(self):
         entries = CooperationEntry.objects.public()
         locale_id = None
         if "locale" in self.request.GET:  # Wagtail asks for the queryset before checking the parameters

@@ -6,13 +6,16 @@ from urllib.parse import urlencode, urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
+from django.contrib.sitemaps.views import index as sitemap_index_view
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.sitemaps import Sitemap as WagtailPageSitemap
@@ -120,14 +123,29 @@ class PageSitemap(SiteRootUrls, WagtailPageSitemap):
     tree only, the Site's root page being the English home page), each with its translations as
     ``<xhtml:link rel="alternate" hreflang>`` (``SitePage.get_sitemap_urls``)."""
 
-    def items(self):
+    @cached_property
+    def _in_a_tree(self):
         roots = self.get_wagtail_site().root_page.get_translations(inclusive=True)
         in_a_tree = Q()
         for path in roots.values_list("path", flat=True):
             in_a_tree |= Q(path__startswith=path)
-        pages = without_view_restrictions(Page.objects.live().filter(in_a_tree))
-        self.request.sitemap_translations = translations_by_key(pages)
-        return pages.order_by("path").defer_streamfields().specific()
+        return in_a_tree
+
+    def pages(self):
+        """The listed pages (unordered): the Site's root page's trees in every language, less the private."""
+        return without_view_restrictions(Page.objects.live().filter(self._in_a_tree))
+
+    def items(self):
+        return self.pages().order_by("path").defer_streamfields().specific()
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        # The translations are looked up (one query) only when URLs are listed, not when the index counts them.
+        self.request.sitemap_translations = translations_by_key(self.pages())
+        return super().get_urls(page=page, site=site, protocol=protocol)
+
+    def get_latest_lastmod(self):
+        """The latest publication of any listed page (one query), for the index."""
+        return self.pages().aggregate(latest=Max(Coalesce("last_published_at", "latest_revision_created_at")))["latest"]
 
 
 def translations_by_key(pages):
@@ -143,54 +161,135 @@ def translations_by_key(pages):
     return found
 
 
+class _ListedEntry:
+    """An entry as the sitemap reads it (no model instance: a section lists up to 50,000)."""
+
+    __slots__ = ("pk", "slug", "locale_id", "language_code", "translation_key", "last_published_at")
+
+    def __init__(self, values):
+        self.pk, self.slug, self.locale_id, self.language_code, self.translation_key, self.last_published_at = values
+
+
+class _EntriesWithTranslations:
+    """The listed entries for Django's Paginator: ``count()`` is one COUNT, a slice is two queries (its
+    entries, then their listed translations), each item ``(entry, {language_code: entry})``."""
+
+    COLUMNS = ("pk", "slug", "locale_id", "locale__language_code", "translation_key", "last_published_at")
+
+    def __init__(self, entries):
+        self.entries = entries
+
+    @cached_property
+    def _count(self):
+        return self.entries.count()
+
+    def count(self):
+        return self._count
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, window):
+        if not isinstance(window, slice):
+            raise TypeError("only slices of the listed entries are read")
+        page = [_ListedEntry(values) for values in self.entries.values_list(*self.COLUMNS)[window]]
+        translations = {}
+        keys = {entry.translation_key for entry in page}
+        for values in self.entries.filter(translation_key__in=keys).order_by().values_list(*self.COLUMNS):
+            entry = _ListedEntry(values)
+            translations.setdefault(entry.translation_key, {})[entry.language_code] = entry
+        return [(entry, translations[entry.translation_key]) for entry in page]
+
+
 class EntrySitemap(SiteRootUrls, DjangoSitemap):
     """Every published entry at its URL in its own language (under that language's public record page),
-    with its translations as alternates (Django's i18n sitemap: one item per translation_key)."""
-
-    i18n = True
-    alternates = True
-    x_default = True
+    with its listed translations as alternates (their languages in LANGUAGES order, then x-default: the
+    default language's), as Django's i18n sitemap gives them; ``lastmod`` is the latest publication of
+    the entry or its translations. Each page of the section costs the same queries whatever the count:
+    one COUNT, one page of entries (``LIMIT``/``OFFSET`` in pk order), their translations."""
 
     def __init__(self, request, links):
         super().__init__(request)
         self.links = links  # cms.models.record_links()
 
-    def items(self):
+    def entries(self):
         public_locales = [locale_id for locale_id, link in self.links.items() if link.url]
-        entries = (
-            CooperationEntry.objects.public()
-            .filter(locale_id__in=public_locales)
-            .select_related("locale")
-            .only("slug", "last_published_at", "translation_key", "locale")
-            .order_by("pk")
-        )
-        groups = {}
-        for entry in entries:
-            groups.setdefault(entry.translation_key, {})[entry.locale.language_code] = entry
-        return list(groups.values())
+        return CooperationEntry.objects.public().filter(locale_id__in=public_locales).order_by("pk")
 
-    def get_languages_for_item(self, item):
-        return [code for code, _name in settings.LANGUAGES if code in item]
+    @cached_property
+    def listed(self):
+        return _EntriesWithTranslations(self.entries())  # counted once, however often Django asks
+
+    def items(self):
+        return self.listed
 
     def location(self, item):
-        # Django calls this with each of the item's languages active.
-        return entry_url(item[translation.get_language()], self.links)
+        return entry_url(item[0], self.links)
 
     def lastmod(self, item):
-        return max(entry.last_published_at for entry in item.values())
+        return max(entry.last_published_at for entry in item[1].values())
+
+    def get_latest_lastmod(self):
+        """The latest publication of any listed entry (one query), for the index."""
+        return self.entries().aggregate(latest=Max("last_published_at"))["latest"]
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        root = self.site().root_url
+        for url in urls:
+            translations = url["item"][1]
+            languages = [code for code, _name in settings.LANGUAGES if code in translations]
+            url["alternates"] = [
+                {"lang_code": code, "location": f"{root}{entry_url(translations[code], self.links)}"}
+                for code in languages
+            ]
+            if settings.LANGUAGE_CODE in translations:
+                default = entry_url(translations[settings.LANGUAGE_CODE], self.links)
+                url["alternates"].append({"lang_code": "x-default", "location": f"{root}{default}"})
+        return urls
 
 
-def sitemap(request):
-    # Wagtail's page sitemap lists live, public pages at their full URL, on the Site record's root URL.
+def site_sitemaps(request):
+    """``{section: Sitemap}``: the pages, and the entries while a record page is public."""
     sitemaps = {"pages": PageSitemap(request)}
     links = record_links()
     if any(link.url for link in links.values()):  # no entry is listed while its record is private
         sitemaps["entries"] = EntrySitemap(request, links)
-    response = sitemap_view(request, sitemaps)
+    return sitemaps
+
+
+def _xml_safe(response):
     # Addresses come from slugs, which cannot hold such characters; stored data is not trusted to.
     response.render()
     response.content = xml_safe(response.content.decode()).encode()
     return response
+
+
+def sitemap(request):
+    """/sitemap.xml: every URL in one sitemap while they fit in one (``Sitemap.limit``, the protocol's
+    50,000), else a sitemap index of the sections' pages (``sitemap_section``).
+
+    Search engines read either at the same address (robots.txt names it), so a small site keeps a
+    single file, fetched once, and a large one is split only when it must be. ?p= pages a plain
+    sitemap as Django's view does: a page that does not exist is a 404.
+    """
+    sitemaps = site_sitemaps(request)
+    sections = list(sitemaps.values())
+    if sum(section.paginator.count for section in sections) <= min(section.limit for section in sections):
+        return _xml_safe(sitemap_view(request, sitemaps))
+    response = sitemap_index_view(request, sitemaps, sitemap_url_name="sitemap_section")
+    # Each section's address on the Site record's root URL, as every <loc> (Django's index uses the request's host).
+    root = sections[0].site().root_url
+    for item in response.context_data["sitemaps"]:
+        parts = urlsplit(item.location)
+        item.location = root + parts.path + (f"?{parts.query}" if parts.query else "")
+    return _xml_safe(response)
+
+
+def sitemap_section(request, section):
+    """/sitemap-<section>.xml?p=<n>: one page (up to ``Sitemap.limit`` URLs) of one section of the
+    sitemap index. An unknown section or page is a 404."""
+    return _xml_safe(sitemap_view(request, site_sitemaps(request), section=section))
 
 
 def robots_txt(request):

@@ -675,7 +675,23 @@ class CooperationEntry(
         verbose_name_plural = _("cooperation entries")
         ordering = ["source_order", "pk"]
         constraints = [unique_slug_per_locale("entry")]
-        indexes = [models.Index(fields=["start_date"]), models.Index(fields=["kind"])]
+        indexes = [
+            models.Index(fields=["start_date"]),
+            models.Index(fields=["kind"]),
+            # The record's default order (newest first, as the record page, exports and API list them),
+            # of the public entries only: a page of them, at any offset, is read from this index alone.
+            models.Index(
+                models.F("start_date").desc(nulls_last=True),
+                models.F("source_order"),
+                models.F("id"),
+                models.F("locale"),  # so that one language's page is read from the index alone too
+                name="entry_public_newest_first",
+                condition=Q(live=True),
+            ),
+            # Whether a partner has public entries (the record's partner filter lists those that do): without
+            # it PostgreSQL scans the table for each partner that has none.
+            models.Index(fields=["partner"], condition=Q(live=True), name="entry_public_partner"),
+        ]
 
     def __str__(self):
         return self.title
