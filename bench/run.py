@@ -198,7 +198,7 @@ def measure(env, urls):
 
 def published_entries(env):
     code = "from partnership.models import CooperationEntry; print(CooperationEntry.objects.public().count())"
-    return int(run([PYTHON, "manage.py", "shell", "-c", code], env).stdout.strip())
+    return int(run([PYTHON, "manage.py", "shell", "-v", "0", "-c", code], env).stdout.split()[-1])
 
 
 def peak_rss_mib(pid):
