@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partnership', '0008_source_documents_translatable'),
+        ('partnership', '0009_entry_public_newest_first_index'),
     ]
 
     operations = [
