@@ -380,6 +380,11 @@ def machine():
     )
 
 
+def share(part, whole):
+    """``part`` as a percentage of ``whole`` ("n/a" when the whole was not measured)."""
+    return f"{100 * part / whole:.1f} %" if whole else "n/a"
+
+
 def markdown(report):
     lines = [
         "# Benchmark results",
@@ -425,8 +430,8 @@ def markdown(report):
                     f"| {name} `{figures['url']}` | {figures['status']} | {figures['queries']} "
                     f"| {figures['uncached_median_ms']:.1f} / {figures['uncached_p95_ms']:.1f} | {growth} "
                     f"| {figures['cached_median_ms']:.2f} / {figures['cached_p95_ms']:.2f} "
-                    f"| {figures['uncached_rps']:.0f} ({100 * figures['uncached_rps'] / minimal['uncached']:.1f} %) "
-                    f"| {figures['cached_rps']:.0f} ({100 * figures['cached_rps'] / minimal['cached']:.0f} %) |"
+                    f"| {figures['uncached_rps']:.0f} ({share(figures['uncached_rps'], minimal['uncached'])}) "
+                    f"| {figures['cached_rps']:.0f} ({share(figures['cached_rps'], minimal['cached'])}) |"
                 )
             lines.append("")
             lines.append(
@@ -453,7 +458,7 @@ def markdown(report):
                 lines.append("|---|---|---|")
                 for name, url in VARNISHED:
                     lines.append(
-                        f"| {name} `{url}` | {cached[name]['rps']:.0f} | {100 * cached[name]['rps'] / nginx_rps:.0f} % |"
+                        f"| {name} `{url}` | {cached[name]['rps']:.0f} | {share(cached[name]['rps'], nginx_rps)} |"
                     )
                 lines.append("")
     lines.extend(targets(report))
@@ -474,7 +479,7 @@ def targets(report):
         for size_label, row in sizes.items():
             minimal = row["minimal_rps"]["uncached"]
             low = [
-                f"{page} {100 * row['urls'][page]['uncached_rps'] / minimal:.1f} %"
+                f"{page} {share(row['urls'][page]['uncached_rps'], minimal)}"
                 for page in HTML_PAGES
                 if page in row["urls"] and row["urls"][page]["uncached_rps"] < TARGET_SHARE * minimal
             ]
@@ -565,6 +570,8 @@ def main():
         wanted = {int(value) for value in options.sizes.split(",")} if options.sizes else set(DEFAULT_SIZES[kind])
         sizes = [(label, entries) for label, entries in SIZES if entries in wanted]
         bench_database(kind, os.environ.get("DATABASE_URL") if kind == "postgresql" else None, report, sizes)
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    (WORK_DIR / "last.json").write_text(json.dumps(report, indent=2), encoding="utf-8")  # kept should the table fail
     table = markdown(report)
     if not options.no_load:
         print("== load test (60 s, 32 connections)", file=sys.stderr, flush=True)
