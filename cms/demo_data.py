@@ -56,7 +56,7 @@ import factory
 import factory.random
 import wagtail_factories
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -560,6 +560,7 @@ def generate_demo_data(partners=40, entries=10_000, seed=1, replace=False):
             result.replaced = delete_demo_data()
         generator = DemoGenerator(reference, partners, entries, seed)
         generator.run()
+        analyze_tables()
         result.partners, result.pages, result.entries = (
             len(generator.partners),
             len(generator.pages),
@@ -567,6 +568,17 @@ def generate_demo_data(partners=40, entries=10_000, seed=1, replace=False):
         )
     result.seconds = time.perf_counter() - started
     return result
+
+
+def analyze_tables():
+    """Refresh the query planner's statistics after the bulk inserts (ANALYZE), within the transaction.
+
+    Without statistics SQLite joins Wagtail's full-text search table the wrong way round, one FTS5
+    query per indexed row: a search at 10,000 entries took 0.6 s instead of 1 ms. PostgreSQL's
+    autovacuum would analyse the tables some time later; until then its plans for search are guesses.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def in_place(place):
