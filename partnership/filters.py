@@ -154,7 +154,7 @@ class CooperationEntryFilter(django_filters.FilterSet):
         )
 
     def filter_text(self, queryset, name, value):
-        words = value.split()[:20]
+        words = list(dict.fromkeys(value.split()))[:20]  # a repeated word adds nothing but another scan
         if not words:
             return queryset
         matches = [

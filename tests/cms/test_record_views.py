@@ -79,6 +79,8 @@ def test_text_search(client, loaded):
         and "fund" in (e.title + e.description + e.source_quote).lower()
     }
     assert all_listed(client, "q=zebra") == []
+    # A word typed twice is one condition, not a second scan: the same entries.
+    assert all_listed(client, "q=trust+FUND+fund+trust") == all_listed(client, "q=trust+fund")
 
 
 def test_filters_combine(client, loaded):
@@ -347,6 +349,25 @@ def test_site_search_finds_pages_and_entries(client, loaded):
     assert any("Relations with Japan" in title for title in titles)
     assert any("Liaison officer" in title for title in titles)
     assert soup.select_one('meta[name="robots"]')["content"] == "noindex, follow"
+
+
+def test_site_search_ranks_entries_on_postgresql_and_lists_them_newest_first_on_sqlite(client, loaded):
+    def entry_titles(query):
+        soup = BeautifulSoup(client.get("/search/", {"q": query}).content, "html.parser")
+        links = [a["href"] for a in soup.select(".search-results li a")]
+        return [link for link in links if link.startswith("/cooperation/")]
+
+    found = entry_titles("Japan")
+    assert len(found) >= 10
+    # A repeated word changes nothing (it is searched once).
+    assert entry_titles("Japan japan Japan") == entry_titles("Japan japan")
+    by_slug = dict(CooperationEntry.objects.values_list("slug", "pk"))
+    pks = [by_slug[link.split("/")[2]] for link in found]
+    if connection.vendor == "sqlite":
+        # Wagtail's FTS5 ranking costs a full-text query per match (cms.views.ranks_entries).
+        assert pks == sorted(pks, reverse=True)
+    else:  # by relevance: the title counts most, so an entry naming Japan in its title comes first
+        assert "Japan" in CooperationEntry.objects.get(pk=pks[0]).title
 
 
 def test_sitemap_lists_pages_and_entries(client, loaded):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partnership', '0009_entry_public_newest_first_index'),
+        ('partnership', '0010_entry_text_trigram_indexes_postgresql'),
     ]
 
     operations = [
