@@ -33,7 +33,7 @@ def drop_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cms", "0007_partner_page_image_alt"),
-        ("partnership", "0009_entry_text_trigram_indexes_postgresql"),
+        ("partnership", "0010_entry_text_trigram_indexes_postgresql"),
         ("wagtailsearch", "0010_add_text_fields"),
     ]
 
