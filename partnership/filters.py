@@ -314,20 +314,21 @@ class CooperationEntryFilter(django_filters.FilterSet):
 
     def facet_records(self, facet, model):
         records = model.objects.all() if self.locale_id is None else model.objects.filter(locale_id=self.locale_id)
-        if facet not in self.PUBLISHED_THROUGH:
+        if facet not in self.PUBLISHED_THROUGH or self.facet_index is not None:  # the index knows: facet_options
             return records
         named = CooperationEntry.objects.filter(live=True, **{self.PUBLISHED_THROUGH[facet]: OuterRef("pk")})
         return records.filter(Exists(named))
 
     def listed(self, facet):
         """Whether each record of ``facet`` is listed to readers: an expression to annotate its rows with."""
-        if facet not in self.LISTED_THROUGH:
+        if facet not in self.LISTED_THROUGH or self.facet_index is not None:  # the index knows: facet_options
             return Value(True, output_field=BooleanField())
         return Exists(CooperationEntry.objects.filter(live=True, **{self.LISTED_THROUGH[facet]: OuterRef("pk")}))
 
     def facet_options(self):
         """Each facet's choices (every value its filter accepts) and options (those listed to readers,
-        and any chosen), each a list of ``(slug, name)`` in the order readers expect; one query (a UNION ALL)."""
+        and any chosen), each a list of ``(slug, name)`` in the order readers expect; one query (a UNION ALL).
+        With a facet index, which records published entries name is read from it, not from subqueries."""
         per_model = [
             self.facet_records(facet, model)
             .order_by()
@@ -340,10 +341,16 @@ class CooperationEntryFilter(django_filters.FilterSet):
         getlist = getattr(self.data, "getlist", None)  # a QueryDict; a plain dict chooses nothing here
         chosen = {facet: set(getlist(facet)) if getlist else set() for facet in self.FACETS}
         rows = sorted(per_model[0].union(*per_model[1:], all=True), key=lambda r: (r["sort_key"], r["label"]))
+        named = self.facet_index.bits if self.facet_index is not None else None
         for row in rows:
             facet, option = row["facet_name"], (row["value"], row["label"])
+            if named is not None and facet in self.PUBLISHED_THROUGH and row["value"] not in named[facet]:
+                continue
+            listed = (
+                row["listed"] if named is None or facet not in self.LISTED_THROUGH else row["value"] in named[facet]
+            )
             choices[facet].append(option)
-            if row["listed"] or str(row["value"]) in chosen[facet]:
+            if listed or str(row["value"]) in chosen[facet]:
                 options[facet].append(option)
         choices["kind"] = options["kind"] = list(CooperationEntry.Kind.choices)
         return choices, options

@@ -53,6 +53,10 @@ def test_the_index_counts_draws_and_pages_as_sql_does(demo_record, query):
     index = FacetIndex.current(demo_record.first().locale_id)
     with_sql, with_index = filters(query, demo_record), filters(query, demo_record, index)
 
+    assert with_index.choices == with_sql.choices
+    assert with_index.options == with_sql.options
+    assert with_index.form.errors == with_sql.form.errors
+
     sql_counts = with_sql.facet_counts()
     assert with_index.facet_counts() == sql_counts
     total = with_sql.total(sql_counts)
