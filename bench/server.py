@@ -23,6 +23,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def wait_for_port(port, process, name, output, seconds=30):
+    """Wait until something answers on 127.0.0.1:``port``; RuntimeError (with ``output()``, what the server
+    said) if ``process`` stops first or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{name} did not start: {output()}") from None
+            time.sleep(0.1)
+
+
 @contextmanager
 def gunicorn(env, workers=WORKERS):
     """Start gunicorn with ``env`` (its DJANGO_SETTINGS_MODULE: cms.settings.bench or production), wait until it
@@ -37,17 +52,7 @@ def gunicorn(env, workers=WORKERS):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "gunicorn did not start: " + (process.stderr.read() if process.stderr else "")
-                    ) from None
-                time.sleep(0.2)
+        wait_for_port(port, process, "gunicorn", lambda: process.stderr.read())
         yield SimpleNamespace(url=f"http://127.0.0.1:{port}", port=port, pid=process.pid)
     finally:
         process.terminate()
@@ -104,18 +109,7 @@ def varnish(backend_port, port=None, memory="256m"):
             text=True,
         )
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        process.kill()
-                        raise RuntimeError(
-                            "varnishd did not start: " + (process.stdout.read() if process.stdout else "")
-                        ) from None
-                    time.sleep(0.1)
+            wait_for_port(port, process, "varnishd", lambda: process.stdout.read())
             yield SimpleNamespace(
                 url=f"http://127.0.0.1:{port}", port=port, pid=process.pid, workdir=Path(folder) / "state"
             )
@@ -160,16 +154,7 @@ http {{
             text=True,
         )
         try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        process.kill()
-                        raise RuntimeError("nginx did not start: " + (process.stderr.read() or "")) from None
-                    time.sleep(0.1)
+            wait_for_port(port, process, "nginx", lambda: process.stderr.read(), seconds=10)
             yield SimpleNamespace(url=f"http://127.0.0.1:{port}", port=port)
         finally:
             process.terminate()
