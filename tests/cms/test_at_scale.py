@@ -18,18 +18,10 @@ from partnership.models import CooperationEntry
 from partnership.serializers import entry_data, export_rows
 from tests.cms.french import add_french
 from tests.cms.test_models import add_entries
+from tests.test_query_counts import count_queries
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        if response.streaming:
-            b"".join(response.streaming_content)
-    return len(context.captured_queries)
 
 
 # --- Exports: rows, not instances ----------------------------------------------------------------------
