@@ -11,6 +11,7 @@ from wagtail.api.v2.views import PagesAPIViewSet as WagtailPagesAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Locale
 
+from partnership.facet_index import FacetIndex
 from partnership.filters import CooperationEntryFilter
 from partnership.models import CooperationEntry
 from partnership.serializers import API_BODY_FIELDS
@@ -168,12 +169,23 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
         self.check_parameter_values()
 
     def paginate_queryset(self, queryset):
-        """One page of entries (Wagtail's ``offset`` and ``limit``), found by a deferred join: the page's
-        pks are sliced from the narrow ordered index of public entries (``entry_public_newest_first``:
-        an index-only scan), and only those rows are read whole, so that a page near the end costs
-        about what the first does. The same number of queries as a plain slice: the window is a subquery."""
+        """One page of entries (Wagtail's ``offset`` and ``limit``).
+
+        In the record's default order, the page's pks and the total come from the facet index (as on
+        /cooperation/: no count, no scan of the ordered entries). Otherwise the page is found by a
+        deferred join: its pks are sliced from the narrow ordered index of public entries
+        (``entry_public_newest_first``: an index-only scan), and only those rows are read whole, so
+        that a page near the end costs about what the first does."""
+        filterset = self.get_filterset()
+        listed = filterset.listed_entries(self.with_relations(filterset.queryset))
+        if not isinstance(listed, models.QuerySet):  # read from the facet index
+            return super().paginate_queryset(listed)
         window = super().paginate_queryset(queryset.prefetch_related(None).values("pk"))
         return queryset.filter(pk__in=window)
+
+    @staticmethod
+    def with_relations(queryset):
+        return queryset.select_related("partner", "locale").prefetch_related(*ALL_RELATIONS)
 
     def get_queryset(self):
         # Wagtail asks for it twice (to check the parameters, then to list): build it, and its filters'
@@ -181,6 +193,11 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
         if not hasattr(self, "_entries"):
             self._entries = self._get_queryset()
         return self._entries
+
+    def get_filterset(self):
+        """The record's filters on this request's parameters (built with the queryset, once a request)."""
+        self.get_queryset()
+        return self._filterset
 
     def _get_queryset(self):
         entries = CooperationEntry.objects.public()
@@ -191,15 +208,22 @@ class EntriesAPIViewSet(ValidatedParametersMixin, BaseAPIViewSet):
                 raise BadRequestError(f"locale: no such language ({', '.join(language_codes()) or 'none configured'})")
             locale_id = locale.pk
             entries = entries.filter(locale_id=locale_id)
-        filterset = CooperationEntryFilter(self.request.GET, queryset=entries, locale_id=locale_id)
-        if not filterset.is_valid():
-            problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
-            raise BadRequestError(f"invalid filters: {problems}")
-        queryset = filterset.qs.select_related("partner", "locale").prefetch_related(*ALL_RELATIONS)
         # Entries are served under their language's record page: while it is private, the API
         # serves none of that language's either.
         hidden = [locale for locale, link in self.record_links().items() if not link.entries_public]
-        return queryset.exclude(locale_id__in=hidden) if hidden else queryset
+        if hidden:
+            entries = entries.exclude(locale_id__in=hidden)
+        # The facet index holds exactly the published entries of one language (or of every language):
+        # with a language's entries hidden, the counts and pages come from SQL instead.
+        facet_index = None if hidden else FacetIndex.current(locale_id)
+        filterset = CooperationEntryFilter(
+            self.request.GET, queryset=entries, locale_id=locale_id, facet_index=facet_index
+        )
+        if not filterset.is_valid():
+            problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
+            raise BadRequestError(f"invalid filters: {problems}")
+        self._filterset = filterset
+        return self.with_relations(filterset.qs)
 
     def record_links(self):
         """``cms.models.record_links()``, looked up once a request (Wagtail asks for the queryset more than once)."""

@@ -85,8 +85,9 @@ class FacetIndex:
 
     @classmethod
     def current(cls, locale_id):
-        """The index of ``locale_id``'s published entries as committed now: one query when this process
-        holds it for the current version, five when it must be (re)built."""
+        """The index of ``locale_id``'s published entries (None: every language's, as the API lists them
+        without ``?locale=``) as committed now: one query when this process holds it for the current
+        version, five when it must be (re)built."""
         version = current_version()
         held = cls._cache.get(locale_id)
         if held and held[0] == version:
@@ -104,8 +105,10 @@ class FacetIndex:
 
     @classmethod
     def build(cls, locale_id):
-        """Read ``locale_id``'s published entries and their relations (four queries)."""
-        entries = CooperationEntry.objects.public().filter(locale_id=locale_id)
+        """Read ``locale_id``'s published entries (None: every language's) and their relations (four queries)."""
+        entries = CooperationEntry.objects.public()
+        if locale_id is not None:
+            entries = entries.filter(locale_id=locale_id)
         rows = list(
             entries.order_by(*NEWEST_FIRST).values_list(
                 "pk", "partner__slug", "kind", ExtractYear("start_date"), ExtractYear("period_end")
@@ -234,6 +237,10 @@ class EntriesInOrder:
 
     def __len__(self):
         return self.bits.bit_count()
+
+    def count(self):
+        """How many entries there are (what Wagtail's API paginator asks a queryset): no query."""
+        return len(self)
 
     def __getitem__(self, key):
         if not isinstance(key, slice) or key.step not in (None, 1):

@@ -67,9 +67,10 @@ PINNED = {
     "/cooperation/feed.atom": ONE_LEVEL + 2,
     # 1-7; 8 the partner; 9 the organisation's settings; 10 its entries.
     "/cooperation/feeds/japan.atom": ONE_LEVEL + 3,
-    # The API: no page routing. 1 the filters' options (once: the view keeps its queryset); 2 count; 3 the
-    # page of entries (their pks a subquery, cms.api); 4-7 their relations; 8 the Site (the URLs' host);
-    # + 1 whether the record page is public (its entries are served only while it is).
+    # The API: no page routing. 1 whether the record pages are public (their entries are served only while
+    # they are); 2 the record's version (the facet index, as /cooperation/'s: it gives the total and the
+    # page's pks, no count); 3 the filters' options (once: the view keeps its queryset); 4 the page of
+    # entries by pk; 5-8 their relations; 9 the Site (the URLs' host).
     "/api/v2/entries/?partner=japan&limit=20": 9,
     # + 1 the Site for the host (no page routing found it); + 1 the active Locale, whose pages and
     # entries alone are searched (the language links cost none here: search is in every language).
