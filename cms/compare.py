@@ -9,8 +9,10 @@ index (/fr/partenaires/compare/?partner=japon&…, with the French records' slug
   valid choices are kept and compared. The page always answers 200 and says what was wrong, as the
   record's listing does for its filters.
 - ``build_comparison`` does the work in a constant number of queries whatever the number of entries
-  and partners: one UNION ALL of aggregates (entries by partner × area, × kind, × programme, and the
-  areas each partner declares), and one list of the milestones and the stated amounts.
+  and partners: the counts (entries by partner × area, × kind, × programme) come from the record's
+  facet index (partnership.facet_index); one query reads the areas' and programmes' names and the
+  areas each partner declares; two read each partner's latest milestones and amounts stated
+  (``ITEMS_SHOWN``), the rest being a link into the record.
 - ``compare_view`` is the thin view; ``compare_url_for`` gives a partner page its "Compare with…" link.
 """
 
@@ -20,12 +22,14 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Count, F, Q, Value
+from django.db.models import CharField, Count, F, IntegerField, Value, Window
+from django.db.models.functions import Cast, RowNumber
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from partnership.models import CooperationEntry, Partner
+from partnership.facet_index import FacetIndex
+from partnership.models import Area, CooperationEntry, Partner, Programme
 
 ROUTE = "compare/"
 MIN_PARTNERS, MAX_PARTNERS = 2, 4
@@ -141,6 +145,7 @@ class ComparePartnersForm(forms.Form):
 class Cell:
     count: int
     url: str = ""  # the record filtered to exactly these entries; '' for none, or without a public record
+    link_text: str = ""  # what the link says, when a number alone would not
 
 
 @dataclass
@@ -177,8 +182,12 @@ class Comparison:
     areas: list = field(default_factory=list)  # Rows: entries by area or theme, areas before themes
     kinds: list = field(default_factory=list)  # Rows: entries by kind, every kind
     programmes: list = field(default_factory=list)  # Rows: those shared by most partners first
-    milestones: list = field(default_factory=list)  # ListRows by year, undated last
+    milestones: list = field(default_factory=list)  # ListRows by year, undated last (each partner's latest)
     amounts: list = field(default_factory=list)  # ListRows by currency (never summed across currencies)
+    # Per partner, a Cell (how many, and where to read them all) when its list shows only its latest; else [].
+    more_milestones: list = field(default_factory=list)
+    more_amounts: list = field(default_factory=list)
+    items_shown: int = 0  # the most each list shows per partner (ITEMS_SHOWN)
 
 
 def record_query(record_url, **filters):
@@ -186,46 +195,54 @@ def record_query(record_url, **filters):
     return f"{record_url}?{urlencode(filters)}" if record_url else ""
 
 
-def _aggregates(partner_ids, locale_id):
-    """One query: ``(facet, partner_id, value, label, sort_key, n)`` rows for the entries by area, kind
-    and programme, and the areas each partner declares (n unused)."""
-    entries = CooperationEntry.objects.public().filter(locale_id=locale_id, partner_id__in=partner_ids).order_by()
+def _records(partner_ids, locale_id):
+    """One query: ``{"facet_name", "column_id", "value", "label", "sort_key"}`` rows for the language's areas
+    (by category) and programmes, which the counts name by slug, and for the areas each partner declares
+    (``column_id``: the partner's id; None for the others). Reference data: its size does not grow with
+    the entries."""
     text = CharField()
-    parts = [
-        entries.values(
-            facet_name=Value(facet, output_field=text),
-            column_id=F("partner_id"),
-            value=F(value),
-            label=label,
-            sort_key=sort_key,
-        ).annotate(n=Count("pk"))
-        for facet, value, label, sort_key in (
-            ("area", "areas__slug", F("areas__name"), F("areas__category")),
-            ("kind", "kind", Value("", output_field=text), Value("", output_field=text)),
-            ("programme", "programmes__slug", F("programmes__name"), Value("", output_field=text)),
-        )
-    ]
-    declared = (
-        Partner.areas.through.objects.filter(partner_id__in=partner_ids)
-        .order_by()
-        .values(
-            facet_name=Value("declared", output_field=text),
-            column_id=F("partner_id"),
-            value=F("area__slug"),
-            label=F("area__name"),
-            sort_key=F("area__category"),
-        )
-        .annotate(n=Count("pk"))
+    no_partner = Cast(Value(None), IntegerField())  # typed: PostgreSQL reads an untyped NULL as text
+    areas = Area.objects.filter(locale_id=locale_id).values(
+        facet_name=Value("area", output_field=text),
+        column_id=no_partner,
+        value=F("slug"),
+        label=F("name"),
+        sort_key=F("category"),
     )
-    return list(parts[0].union(*parts[1:], declared, all=True))
+    programmes = Programme.objects.filter(locale_id=locale_id).values(
+        facet_name=Value("programme", output_field=text),
+        column_id=no_partner,
+        value=F("slug"),
+        label=F("name"),
+        sort_key=Value("", output_field=text),
+    )
+    declared = Partner.areas.through.objects.filter(partner_id__in=partner_ids).values(
+        facet_name=Value("declared", output_field=text),
+        column_id=F("partner_id"),
+        value=F("area__slug"),
+        label=F("area__name"),
+        sort_key=F("area__category"),
+    )
+    return list(areas.order_by().union(programmes.order_by(), declared.order_by(), all=True))
 
 
-def _entries_shown(partner_ids, locale_id):
-    """One query: the milestones and the entries stating an amount, by date (undated last)."""
+# The items shown per partner in each list (milestones, amounts): its latest ones, then a link to all.
+ITEMS_SHOWN = 10
+# Latest first: the undated last (they are ranked after every dated one).
+_LATEST_FIRST = (F("start_date").desc(nulls_last=True), F("source_order").desc(), F("pk").desc())
+
+
+def _latest(entries, limit):
+    """``entries``' latest ``limit`` per partner (by start date), each annotated with ``listed``: how many
+    entries the partner has in ``entries``. Ranked in SQL (a window per partner): what is read does
+    not grow with the partner's entries."""
+    per_partner = {"partition_by": [F("partner_id")]}
     return (
-        CooperationEntry.objects.public()
-        .filter(locale_id=locale_id, partner_id__in=partner_ids)
-        .filter(Q(kind=CooperationEntry.Kind.MILESTONE) | Q(amount__isnull=False))
+        entries.annotate(
+            rank=Window(RowNumber(), order_by=_LATEST_FIRST, **per_partner),
+            listed=Window(Count("pk"), **per_partner),
+        )
+        .filter(rank__lte=limit)
         .only(
             "partner_id",
             "kind",
@@ -244,27 +261,43 @@ def _entries_shown(partner_ids, locale_id):
     )
 
 
-def build_comparison(partners, locale_id, record_url):
+def _entries_shown(partner_ids, locale_id, limit=ITEMS_SHOWN):
+    """Two queries: each partner's latest ``limit`` milestones, and its latest ``limit`` entries stating an
+    amount, each list by date (undated last) and each entry annotated with ``listed`` (how many the
+    partner has in that list)."""
+    entries = CooperationEntry.objects.public().filter(locale_id=locale_id, partner_id__in=partner_ids)
+    return (
+        _latest(entries.filter(kind=CooperationEntry.Kind.MILESTONE), limit),
+        _latest(entries.filter(amount__isnull=False), limit),
+    )
+
+
+def build_comparison(partners, locale_id, record_url, facet_index):
     """The comparison of ``partners`` (Partner records of the language ``locale_id``, in column order)
     from their public entries in that language; cells link into the record at ``record_url`` (its
     filters ``partner``, ``area``, ``kind`` and ``programme``, with the records' slugs), or nowhere
-    when it is None. Two queries, whatever the number of entries and partners."""
+    when it is None. ``facet_index``: the language's ``partnership.facet_index.FacetIndex``, which gives
+    the counts. Three queries, whatever the number of entries and partners: the records' names, then
+    each partner's latest milestones and amounts stated (``ITEMS_SHOWN`` of each)."""
     ids = [partner.pk for partner in partners]
     column = {pk: number for number, pk in enumerate(ids)}
     slugs = {partner.pk: partner.slug for partner in partners}
-    comparison = Comparison(partners=list(partners), declared_areas=[[] for _ in ids])
+    comparison = Comparison(partners=list(partners), declared_areas=[[] for _ in ids], items_shown=ITEMS_SHOWN)
     counts = {facet: defaultdict(lambda: [0] * len(ids)) for facet in ("area", "kind", "programme")}
-    labels = {}
+    for number, partner in enumerate(partners):
+        entries = facet_index.chosen("partner", [partner.slug])
+        for facet, numbers in counts.items():
+            for value, n in facet_index.counts(entries, facet).items():
+                numbers[value][number] = n
+    labels, order = {}, []
     for row in sorted(
-        _aggregates(ids, locale_id), key=lambda r: (r["sort_key"] or "", r["label"] or "", r["value"] or "")
+        _records(ids, locale_id), key=lambda r: (r["sort_key"] or "", r["label"] or "", r["value"] or "")
     ):
-        if row["value"] is None:
-            continue  # an entry without any area or programme
         if row["facet_name"] == "declared":
             comparison.declared_areas[column[row["column_id"]]].append(row["label"])
             continue
-        counts[row["facet_name"]][row["value"]][column[row["column_id"]]] = row["n"]
         labels[row["facet_name"], row["value"]] = row["label"]
+        order.append((row["facet_name"], row["value"]))
 
     def cells(name, value, numbers):
         return [
@@ -283,34 +316,76 @@ def build_comparison(partners, locale_id, record_url):
         Cell(total, record_query(record_url, partner=slugs[pk]) if total else "")
         for pk, total in zip(ids, totals, strict=True)
     ]
-    comparison.areas = [row("area", slug, labels["area", slug], n) for slug, n in counts["area"].items()]
-    programmes = [row("programme", slug, labels["programme", slug], n) for slug, n in counts["programme"].items()]
+    counted = [(facet, value) for facet, value in order if value in counts[facet]]
+    comparison.areas = [
+        row("area", value, labels[facet, value], counts[facet][value]) for facet, value in counted if facet == "area"
+    ]
+    programmes = [
+        row("programme", value, labels[facet, value], counts[facet][value])
+        for facet, value in counted
+        if facet == "programme"
+    ]
     comparison.programmes = sorted(programmes, key=lambda r: (-r.shared_by, r.label.casefold()))
-    comparison.milestones, comparison.amounts = _timeline_and_amounts(
-        _entries_shown(ids, locale_id), column, record_url
-    )
+    milestones, amounts = _entries_shown(ids, locale_id)
+    by_pk = {partner.pk: partner for partner in partners}
+    comparison.milestones, comparison.more_milestones = _timeline(milestones, column, record_url, by_pk)
+    comparison.amounts, comparison.more_amounts = _amounts(amounts, column, record_url, by_pk)
     return comparison
 
 
-def _timeline_and_amounts(entries, column, record_url):
-    """ListRows of the milestones by year (undated last) and of the amounts by currency code."""
-    years, currencies = {}, {}
+def _item_url(entry, record_url):
+    return f"{record_url}{entry.slug}/" if record_url else ""
+
+
+def _more(listed, shown, column, link):
+    """Per partner (column order), a Cell of how many entries its list holds when it shows fewer, with
+    ``link(partner_id, count)``'s URL and text; None for a partner whose list is whole; [] when every list is whole."""
+    more = [None] * len(column)
+    for pk, number in column.items():
+        if listed.get(pk, 0) > shown[number]:
+            more[number] = Cell(listed[pk], *link(pk, listed[pk]))
+    return more if any(more) else []
+
+
+def _timeline(entries, column, record_url, partners):
+    """ListRows of the milestones by year (undated last), and ``_more``'s cells for them."""
+    years, listed, shown = {}, {}, [0] * len(column)
     for entry in entries:
-        url = f"{record_url}{entry.slug}/" if record_url else ""
-        if entry.kind == CooperationEntry.Kind.MILESTONE:
-            year = entry.start_date.year if entry.start_date else None
-            years.setdefault(year, [[] for _ in column])[column[entry.partner_id]].append(
-                Item(entry.title, url, entry.period_display)
-            )
-        if entry.amount is not None:
-            received = entry.direction == CooperationEntry.Direction.RECEIVED
-            item = Item(entry.title, url, entry.period_display, entry.amount_display, received)
-            currencies.setdefault(entry.currency, [[] for _ in column])[column[entry.partner_id]].append(item)
+        year = entry.start_date.year if entry.start_date else None
+        years.setdefault(year, [[] for _ in column])[column[entry.partner_id]].append(
+            Item(entry.title, _item_url(entry, record_url), entry.period_display)
+        )
+        listed[entry.partner_id] = entry.listed
+        shown[column[entry.partner_id]] += 1
     milestones = [ListRow(str(year), years[year]) for year in sorted(y for y in years if y is not None)]
     if None in years:
         milestones.append(ListRow(gettext("Undated"), years[None]))
+
+    def link(pk, count):
+        url = record_query(record_url, partner=partners[pk].slug, kind=CooperationEntry.Kind.MILESTONE)
+        text = gettext("All %(count)s milestones of %(partner)s in the record")
+        return url, text % {"count": count, "partner": partners[pk].name}
+
+    return milestones, _more(listed, shown, column, link)
+
+
+def _amounts(entries, column, record_url, partners):
+    """ListRows of the amounts by currency code, and ``_more``'s cells for them (the record has no filter
+    for amounts: they link to the partner's entries)."""
+    currencies, listed, shown = {}, {}, [0] * len(column)
+    for entry in entries:
+        received = entry.direction == CooperationEntry.Direction.RECEIVED
+        item = Item(entry.title, _item_url(entry, record_url), entry.period_display, entry.amount_display, received)
+        currencies.setdefault(entry.currency, [[] for _ in column])[column[entry.partner_id]].append(item)
+        listed[entry.partner_id] = entry.listed
+        shown[column[entry.partner_id]] += 1
     amounts = [ListRow(code, currencies[code]) for code in sorted(currencies)]
-    return milestones, amounts
+
+    def link(pk, count):
+        url = record_query(record_url, partner=partners[pk].slug)
+        return url, gettext("Every entry of %(partner)s in the record") % {"partner": partners[pk].name}
+
+    return amounts, _more(listed, shown, column, link)
 
 
 # --- The view ---------------------------------------------------------------------------------------
@@ -326,7 +401,9 @@ def compare_view(request, index_page, context, pages, record):
     compare_url = index_page.get_url(request) + index_page.reverse_subpage("compare")
     comparison = None
     if len(compared) >= MIN_PARTNERS and record.entries_public:
-        comparison = build_comparison([page.partner for page in compared], index_page.locale_id, record.url)
+        partners = [page.partner for page in compared]
+        locale_id = index_page.locale_id
+        comparison = build_comparison(partners, locale_id, record.url, FacetIndex.current(locale_id))
     query = urlencode([("partner", page.partner.slug) for page in compared])
     context.update(
         title=gettext("Compare partners"),

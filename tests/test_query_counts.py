@@ -86,10 +86,11 @@ PINNED = {
     # link to the same start in the other language. With one partner chosen there is nothing to compare yet.
     "/partners/compare/?partner=japan": ONE_LEVEL + 4 + HEADER + LANGUAGES,
 }
-# Comparing two to four partners adds to the above: 11 the entries' counts by partner × area, kind and
-# programme, and the areas each partner declares (one UNION ALL); 12 the milestones and stated amounts
+# Comparing two to four partners adds to the above: 12 the record's version (its facet index gives the
+# counts by partner × area, kind and programme); 13 the areas' and programmes' names and the areas each
+# partner declares (one UNION ALL); 14 each partner's latest milestones; 15 its latest amounts stated
 # (the partners' translations, 11 above, are the compared partners').
-COMPARE = ONE_LEVEL + 6 + HEADER + LANGUAGES
+COMPARE = ONE_LEVEL + 8 + HEADER + LANGUAGES
 
 
 RECORD_URLS = [url for url in PINNED if url.startswith("/cooperation/?") or url == "/cooperation/"]

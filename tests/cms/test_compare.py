@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from wagtail.models import Locale, PageViewRestriction
 
+from cms.compare import ITEMS_SHOWN
 from cms.demo_data import DEMO_SOURCE_SLUG, generate_demo_data
 from cms.models import CooperationRecordPage, PartnerPage
 from partnership.models import CooperationEntry, Partner
@@ -152,6 +153,34 @@ def test_japan_beside_a_demo_partner(client, demo):
     for currency, cells in amounts.items():  # amounts are listed in their own currency, never added up
         for li in cells[1].find_all("li"):
             assert currency in li.find("strong").get_text()
+
+
+def test_a_partner_with_more_milestones_and_amounts_than_shown_lists_its_latest_and_links_to_all(client, loaded):
+    """A comparison must stay readable (and as quick) however many entries a partner has: each list shows
+    a partner's ITEMS_SHOWN latest, says how many there are, and links to the record listing them."""
+    generate_demo_data(partners=2, entries=500, seed=5)
+    busiest = max(Partner.objects.filter(source__slug=DEMO_SOURCE_SLUG), key=lambda p: public(p).count())
+    _response, soup = get(client, f"{COMPARE}?partner=japan&partner={busiest.slug}")
+    for section, chosen, link in (
+        ("compare-milestones", [e for e in public(busiest) if e.kind == "milestone"], "&kind=milestone"),
+        ("compare-amounts", [e for e in public(busiest) if e.amount is not None], ""),
+    ):
+        assert len(chosen) > ITEMS_SHOWN, section
+        dated = sorted((e for e in chosen if e.start_date), key=lambda e: (e.start_date, e.source_order, e.pk))
+        assert len(dated) >= ITEMS_SHOWN, section
+        latest = {f"/cooperation/{e.slug}/" for e in dated[-ITEMS_SHOWN:]}
+        _columns, rows = table(soup, section)
+        assert {a["href"] for cells in rows.values() for a in cells[1].select("li a")} == latest, section
+        japan = [a["href"] for cells in rows.values() for a in cells[0].select("li a")]
+        assert len(japan) <= ITEMS_SHOWN, section  # the document's Japan has fewer: all are shown
+        foot = soup.find(id=section).find_parent("section").select_one("tfoot")
+        cells = foot.find_all("td")
+        assert cells[0].get_text(strip=True) == ""  # Japan's list is whole
+        assert f"The latest {ITEMS_SHOWN} of {len(chosen)}." in cells[1].get_text(" ", strip=True), section
+        href = cells[1].find("a")["href"]
+        assert href == f"/cooperation/?partner={busiest.slug}{link}"
+        if link:  # the milestones' link lists exactly them
+            assert record_count(client, href) == len(chosen)
 
 
 def test_every_count_links_to_a_record_page_listing_that_many_entries(client, demo):
