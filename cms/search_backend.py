@@ -13,8 +13,13 @@ the PostgreSQL, SQLite FTS5 or fallback implementation for the database in use).
 
 import re
 
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db.models import CharField, Exists, F, Func, OuterRef
+from django.db.models.functions import Cast
 from wagtail.models import Locale, TranslatableMixin
 from wagtail.search.backends.database import SearchBackend as database_backend
+from wagtail.search.models import IndexEntry
 from wagtail.search.query import And, Boost, Fuzzy, MatchAll, Not, Or, Phrase, PlainText
 
 _NOT_A_WORD = re.compile(r"[^\w\s]+")
@@ -104,6 +109,32 @@ class LanguageConfigIndexMixin:
             self.backend.config = default
 
 
+def first_matches(backend, queryset, text, limit):
+    """At most ``limit`` of ``queryset``'s objects whose index entry matches every word of ``text``, in no
+    particular order (the index's): a subquery of their primary keys, for ``queryset.filter(pk__in=…)``.
+
+    PostgreSQL only (``backend`` is a PostgreSQL alias of this module's; ``text`` is words, as ``words``
+    returns). Wagtail ranks every match (``ts_rank`` reads each one's title and body vectors: 280 ms for a
+    word in a fifth of 100,000 entries); handed these candidates, it ranks ``limit`` of them. The match
+    is Wagtail's own for a plain query: the same ``title || body`` vector (the GIN index of migration
+    cms.0008), the backend's text search configuration (``backend.config``), every word required.
+    """
+    matching = (
+        IndexEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(queryset.model),
+            # Cast as cms.0008's index of the entries' ids casts them, so that index answers.
+            object_id=Cast(OuterRef("pk"), CharField(max_length=50)),
+        )
+        .alias(
+            document=Func(
+                F("title"), F("body"), template="(%(expressions)s)", arg_joiner=" || ", output_field=SearchVectorField()
+            )
+        )
+        .filter(document=SearchQuery(text, config=backend.config))
+    )
+    return queryset.order_by().filter(Exists(matching)).values("pk")[:limit]
+
+
 _classes = {}
 
 
@@ -130,4 +161,4 @@ def SearchBackend(params):  # noqa: N802 - the name Wagtail looks up in a backen
     return backend
 
 
-__all__ = ["SearchBackend", "MatchAll", "words", "words_query"]
+__all__ = ["SearchBackend", "MatchAll", "first_matches", "words", "words_query"]

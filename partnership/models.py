@@ -637,6 +637,8 @@ class CooperationEntry(
         index.FilterField("live"),
         index.FilterField("partner_id"),
         index.FilterField("locale_id"),
+        # A search may be narrowed to chosen entries first (the site search ranks a bounded set of them).
+        index.FilterField("id"),
     ]
 
     # The API serves the public fields, as the exports do (partnership.serializers).

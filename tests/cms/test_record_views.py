@@ -11,7 +11,10 @@ import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from wagtail.models import Locale
 
+from cms import views as cms_views
+from cms.search_backend import first_matches
 from partnership.models import CooperationEntry
 from tests.cms.test_models import add_entries
 
@@ -368,6 +371,53 @@ def test_site_search_ranks_entries_on_postgresql_and_lists_them_newest_first_on_
         assert pks == sorted(pks, reverse=True)
     else:  # by relevance: the title counts most, so an entry naming Japan in its title comes first
         assert "Japan" in CooperationEntry.objects.get(pk=pks[0]).title
+
+
+def site_search_entry_pks(client, query):
+    soup = BeautifulSoup(client.get("/search/", {"q": query}).content, "html.parser")
+    by_slug = dict(CooperationEntry.objects.values_list("slug", "pk"))
+    links = [a["href"] for a in soup.select(".search-results li a")]
+    return [by_slug[link.split("/")[2]] for link in links if link.startswith("/cooperation/")]
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking is PostgreSQL's")
+
+
+@postgresql_only
+def test_site_search_ranks_every_match_when_there_are_few(client, loaded):
+    from wagtail.search.backends import get_search_backend
+
+    entries = CooperationEntry.objects.public().filter(locale=Locale.objects.get(language_code="en"))
+    ranked = [entry.pk for entry in get_search_backend().search("japan", entries)]
+    assert 10 <= len(ranked) <= cms_views.SEARCH_CANDIDATES
+    listed = site_search_entry_pks(client, "japan")  # the first page's, after the pages found
+    assert len(listed) >= 10 and listed == ranked[: len(listed)]  # Wagtail's order over all matches
+
+
+@postgresql_only
+def test_site_search_ranks_a_bounded_set_of_matches_when_there_are_many(client, loaded, monkeypatch):
+    from wagtail.search.backends import get_search_backend
+
+    monkeypatch.setattr(cms_views, "SEARCH_CANDIDATES", 5)
+    matches = {entry.pk for entry in get_search_backend().search("japan", CooperationEntry.objects.public())}
+    listed = site_search_entry_pks(client, "japan")
+    # Five of the matches, no more (the candidates), in Wagtail's order of relevance among them.
+    assert len(listed) == 5 and set(listed) <= matches
+    among = CooperationEntry.objects.filter(pk__in=listed)
+    assert listed == [entry.pk for entry in get_search_backend().search("japan", among)]
+
+
+@postgresql_only
+def test_first_matches_are_the_querysets_entries_matching_every_word(loaded):
+    from wagtail.search.backends import get_search_backend
+
+    backend = get_search_backend()
+    english = CooperationEntry.objects.public().filter(locale=Locale.objects.get(language_code="en"))
+    for words in ("japan", "liaison officer", "japan nothingsuchword"):
+        found = set(first_matches(backend, english, words, 1000).values_list("pk", flat=True))
+        assert found == {entry.pk for entry in backend.search(words, english)}
+    assert len(first_matches(backend, english, "japan", 3)) == 3
+    assert not first_matches(backend, english.filter(partner__slug="nowhere"), "japan", 1000).exists()
 
 
 def test_sitemap_lists_pages_and_entries(client, loaded):
