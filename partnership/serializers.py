@@ -559,4 +559,9 @@ def _relation_slugs(model, pks, connection):
         )
         # The union is ordered by the first part's column names.
         ordering = ordering or ("relation", entry, f"{target}__name", target)
-    return parts[0].union(*parts[1:], all=True).order_by(*ordering)
+    union = parts[0].union(*parts[1:], all=True).order_by(*ordering)
+    # Run as the ORM wrote it, without its per-row converters: the columns are integers and text already.
+    sql, params = union.query.sql_with_params()
+    with connections[union.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
