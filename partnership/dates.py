@@ -184,9 +184,13 @@ class FuzzyDate:
         return _formatted(self.date, "d MMMM y", active_language(language))  # “12 September 2018”
 
 
+# Precision.values builds its list at each call; exports check thousands of dates.
+_PRECISIONS = frozenset(Precision.values)
+
+
 def precision_problem(date, precision):
     """Say why ``date`` cannot be the first day of a period of ``precision``, or return ''."""
-    if precision not in Precision.values:
+    if precision not in _PRECISIONS:
         return f"“{precision}” is not a date precision (one of: {', '.join(Precision.values)})."
     precision = Precision(precision)
     if precision in DECADE_PARTS:
