@@ -189,7 +189,7 @@ def entry_data(entry, entry_url):
 
     ``entry_url`` is the entry's public address (absolute), which only the site knows. ``entry`` is
     a CooperationEntry, whose partner, source and four relations should be fetched with it
-    (select/prefetch_related), or an ``ExportRow`` (``export_rows``), which gives the same.
+    (select/prefetch_related). ``export_values`` gives the same values for many entries at once.
     """
     return dict(zip(EXPORT_FIELDS, entry_values(entry, entry_url), strict=True))
 
@@ -212,82 +212,6 @@ def csv_cell(value):
 
 # The relations the exports list by slug, each in its records' name order.
 EXPORTED_RELATIONS = ("areas", "programmes", "places", "beneficiaries")
-# The scalar columns an exported row is read from: (attribute on ExportRow, queryset lookup).
-_ROW_COLUMNS = (
-    ("pk", "pk"),
-    ("slug", "slug"),
-    ("partner_slug", "partner__slug"),
-    ("kind", "kind"),
-    ("title", "title"),
-    ("description", "description"),
-    ("start_date", "start_date"),
-    ("start_precision", "start_precision"),
-    ("end_date", "end_date"),
-    ("end_precision", "end_precision"),
-    ("ongoing", "ongoing"),
-    ("amount", "amount"),
-    ("currency", "currency"),
-    ("direction", "direction"),
-    ("source_id", "source_id"),
-    ("source_title", "source__title"),
-    ("source_section", "source_section"),
-    ("source_quote", "source_quote"),
-    ("first_published_at", "first_published_at"),
-    ("last_published_at", "last_published_at"),
-)
-
-
-class _Record:
-    """A related record as ENTRY_FIELDS read it: its slug (partner, areas, …) or title (source)."""
-
-    __slots__ = ("slug", "title")
-
-    def __init__(self, slug=None, title=None):
-        self.slug, self.title = slug, title
-
-
-class _Related(list):
-    """A relation's records, read as ``entry.<relation>.all()``."""
-
-    def all(self):
-        return self
-
-
-class ExportRow:
-    """One entry read as plain values (no model instance), with the attributes ENTRY_FIELDS read:
-    ``entry_data(row, url)`` gives exactly what it gives for the entry itself."""
-
-    __slots__ = (*(name for name, _lookup in _ROW_COLUMNS), "partner", "source", "period_display", *EXPORTED_RELATIONS)
-
-    def __init__(self, values, period):
-        (
-            self.pk,
-            self.slug,
-            partner_slug,
-            self.kind,
-            self.title,
-            self.description,
-            self.start_date,
-            self.start_precision,
-            self.end_date,
-            self.end_precision,
-            self.ongoing,
-            self.amount,
-            self.currency,
-            self.direction,
-            self.source_id,
-            source_title,
-            self.source_section,
-            self.source_quote,
-            self.first_published_at,
-            self.last_published_at,
-        ) = values
-        self.partner = _Record(slug=partner_slug)
-        self.source = _Record(title=source_title)
-        self.period_display = period(
-            self.start_date, self.start_precision, self.end_date, self.end_precision, self.ongoing
-        )
-        self.areas, self.programmes, self.places, self.beneficiaries = _Related(), _Related(), _Related(), _Related()
 
 
 def period_display(start_date, start_precision, end_date, end_precision, ongoing, language=None):
@@ -298,26 +222,6 @@ def period_display(start_date, start_precision, end_date, end_precision, ongoing
     return format_period(start, end, ongoing, language=language)
 
 
-def export_rows(queryset, period=period_display, batch_size=1000):
-    """The entries of ``queryset`` as ExportRow, in its order, read ``batch_size`` at a time.
-
-    Queries: one for the rows (streamed from a cursor: a server-side one on PostgreSQL) and one a
-    batch for the four relations' slugs (a UNION ALL), so memory holds one batch whatever the count.
-    ``period``: ``period_display`` or a stand-in with its arguments (the caller may memoise it: many
-    entries share a period).
-    """
-    rows = queryset.values_list(*(lookup for _name, lookup in _ROW_COLUMNS)).iterator(chunk_size=batch_size)
-    connection = connections[queryset.db]
-    batch = []
-    for values in rows:
-        batch.append(ExportRow(values, period))
-        if len(batch) == batch_size:
-            yield from _with_relations(queryset.model, batch, connection)
-            batch = []
-    if batch:
-        yield from _with_relations(queryset.model, batch, connection)
-
-
 def _one_of(pks, connection):
     """``pks`` (ints) as the right side of an ``__in`` lookup: on PostgreSQL and SQLite one parameter,
     not one a value, which costs the ORM and the driver time for each of thousands."""
@@ -326,14 +230,6 @@ def _one_of(pks, connection):
     if connection.vendor == "sqlite":
         return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(pks),))
     return pks
-
-
-def _with_relations(model, batch, connection):
-    by_pk = {row.pk: row for row in batch}
-    # One query for the four relations; in each, an entry's records by name (as the record page lists them).
-    for relation, entry_pk, slug, _name, _pk in _relation_slugs(model, by_pk, connection):
-        getattr(by_pk[entry_pk], EXPORTED_RELATIONS[relation]).append(_Record(slug=slug))
-    return batch
 
 
 # --- The exports' fast path: rows of values, not objects --------------------------------------------------
@@ -411,7 +307,7 @@ def export_values(queryset, url_prefix, period=period_display, batch_size=1000):
     Each row is ``entry_values(entry, f"{url_prefix}{entry.slug}/")`` for the entry (a list of
     JSON-ready values in EXPORT_FIELDS order: ``str | bool | list[str] | None``), without building the
     entry. Queries: one for the rows (streamed from a server-side cursor on PostgreSQL) and one a batch
-    for the four relations' slugs, as ``export_rows``. ``period``: ``period_display`` or a stand-in with
+    for the four relations' slugs (a UNION ALL, or on PostgreSQL an aggregate). ``period``: ``period_display`` or a stand-in with
     its arguments, called once per distinct period (its five columns).
     """
     connection = connections[queryset.db]
