@@ -12,7 +12,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from partnership.serializers import EXPORT_FIELDS, csv_cell, export_values, period_display
+from partnership.serializers import EXPORT_FIELDS, FORMULA_STARTS, csv_cell, export_values, period_display
 
 from .record_views import entry_filter
 
@@ -45,15 +45,11 @@ def exported_values(filterset, url_prefix):
     return export_values(filterset.qs, url_prefix, period, batch_size=EXPORT_BATCH)
 
 
-# What csv_cell neutralises (a cell starting with one of them), for its inlined form below.
-_FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
-
-
 def csv_text(rows):
     """``rows`` (lists of JSON-ready values) as CSV lines, each cell as ``csv_cell`` writes it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    starts = _FORMULA_STARTS
+    starts = FORMULA_STARTS
     # csv_cell, inlined for the common cases (text that starts with no formula sign, None): it would be
     # called 2.3 million times for 100,000 entries.
     writer.writerows(

@@ -194,6 +194,10 @@ def entry_data(entry, entry_url):
     return dict(zip(EXPORT_FIELDS, entry_values(entry, entry_url), strict=True))
 
 
+# The first characters that make a spreadsheet read a cell as a formula (csv_cell neutralises them).
+FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
+
+
 def csv_cell(value):
     """A cell as text; a leading =, +, - or @ is neutralised so spreadsheets never run it as a formula.
 
@@ -205,7 +209,7 @@ def csv_cell(value):
     if value is None:
         return ""
     text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
 
 
 # --- Reading many entries for the exports -------------------------------------------------------------
