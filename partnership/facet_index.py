@@ -145,12 +145,8 @@ class FacetIndex:
 
     def of_ids(self, ids):
         """The bitset of the entries whose primary keys are ``ids`` (those not in the index are ignored)."""
-        bits = 0
-        for pk in ids:
-            position = self.positions.get(pk)
-            if position is not None:
-                bits |= 1 << position
-        return bits
+        positions = self.positions
+        return bitset([positions[pk] for pk in ids if pk in positions], len(self.ids))
 
     def chosen(self, facet, values):
         """The entries having any of ``values`` in ``facet`` (every entry when ``values`` is empty)."""
