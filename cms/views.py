@@ -73,6 +73,18 @@ def ranks_entries():
     return connection.vendor == "postgresql"
 
 
+def entry_hit(entry, kind_label, entries_url):
+    """A found entry as the results list shows it: ``{"type", "title", "url", "summary"}`` (its partner and
+    period; the period, worked out from five fields, once)."""
+    period = entry.period_display
+    return {
+        "type": kind_label,
+        "title": entry.title,
+        "url": f"{entries_url}{entry.slug}/" if entries_url else None,
+        "summary": f"{entry.partner.name} · {period}" if period else entry.partner.name,
+    }
+
+
 def search(request):
     """Pages and entries in the active language (/search/ or /fr/search/) through Wagtail search, paginated.
 
@@ -119,15 +131,7 @@ def search(request):
         # Each kind's label once: get_kind_display() hashes every lazy label of the choices at each call
         # (60 ms for 200 entries on a busy machine).
         kinds = {value: str(label) for value, label in CooperationEntry.Kind.choices}
-        hits += [
-            {
-                "type": kinds.get(entry.kind, entry.kind),
-                "title": entry.title,
-                "url": f"{entries_url}{entry.slug}/" if entries_url else None,
-                "summary": f"{entry.partner.name}{' · ' + entry.period_display if entry.period_display else ''}",
-            }
-            for entry in entries
-        ]
+        hits += [entry_hit(entry, kinds.get(entry.kind, entry.kind), entries_url) for entry in entries]
     paginator = Paginator(hits, SEARCH_PER_PAGE)
     number, notice = page_number(request.GET.get("page"), paginator)
     return TemplateResponse(
