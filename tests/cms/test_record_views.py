@@ -351,6 +351,9 @@ def test_site_search_finds_pages_and_entries(client, loaded):
     titles = [li.get_text(" ", strip=True) for li in soup.select(".search-results li")]
     assert any("Relations with Japan" in title for title in titles)
     assert any("Liaison officer" in title for title in titles)
+    # An entry's summary: its partner, then its period when it has one.
+    assert "Milestone Tokyo Conference to mobilise international support for Afghanistan Japan · July 2012" in titles
+    assert "Personnel post Liaison officer to NATO’s Maritime Command Japan" in titles
     assert soup.select_one('meta[name="robots"]')["content"] == "noindex, follow"
 
 
