@@ -25,7 +25,8 @@ from partnership.serializers import (
 
 from .record_views import entry_filter
 
-# Entries read per batch (one query for their relations each, and one chunk sent).
+# Entries read per batch (one chunk sent; on databases other than PostgreSQL and SQLite, one query for
+# their relations each).
 EXPORT_BATCH = 5000
 # Whether the database writes the files' lines (partnership.serializers.export_lines) where it can.
 LINES_IN_SQL = True
@@ -45,11 +46,13 @@ def invalid_filters_response(filterset, as_json=False):
 
 def exported_batches(filterset, url_prefix, as_json):
     """The filtered entries in the record's order, EXPORT_BATCH a batch, each batch the text of a chunk of the
-    file (without the header and, in JSON, the commas between batches): one query for the rows, one a batch
-    for their relations. ``url_prefix``: the record page's absolute address (an entry's is it + slug + "/").
+    file (without the header and, in JSON, the commas between batches). ``url_prefix``: the record page's
+    absolute address (an entry's is it + slug + "/").
 
-    On PostgreSQL and SQLite the database writes the lines (``partnership.serializers.export_lines``);
-    elsewhere they are written here from ``export_values``' rows. Both give the same bytes."""
+    On PostgreSQL and SQLite the database writes the lines (``partnership.serializers.export_lines``: three
+    queries for the related records, one for the rows); elsewhere, or without LINES_IN_SQL, they are written
+    here from ``export_values``' rows (one query for the rows, one a batch for their relations). Both give
+    the same bytes."""
     # In the request's language, fixed now: the rows are read while the response streams.
     language = translation.get_language()
 
