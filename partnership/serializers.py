@@ -472,8 +472,9 @@ def _relation_slugs(model, pks, connection):
 # On PostgreSQL and SQLite, ``export_lines`` has the database write each entry's CSV line or JSON object but
 # for four holes that Python fills in: the period (words in the request's language, one text per distinct
 # period), the amount (SQLite reads decimals as floats, so Python writes it as ``str(Decimal)`` does) and
-# the four relations (read a batch at a time, each list already written). At 100,000 entries this is most
-# of an export's time saved: no Python object per cell, no csv.writer or JSON encoder call per row.
+# the four relations (their records' pks, read with each row; each distinct list written once). At 100,000
+# entries this saves most of an export's time: no Python object per cell, no csv.writer or JSON encoder call
+# per row, no query per batch.
 
 # The databases that write the files' lines (``export_lines``).
 LINES_VENDORS = ("postgresql", "sqlite")
@@ -651,7 +652,8 @@ def _line_pieces(url_prefix, as_json):
 class _RelationKeys(Func):
     """An entry's records in the four relations as one text of comma-separated numbers, each ``pk * 4 +
     index`` (the relation's index in EXPORTED_RELATIONS), in no particular order; '' or NULL when none. One
-    subquery an entry (a UNION ALL of four index lookups), about a third of the time of one a relation.
+    subquery an entry (a UNION ALL of four index lookups): on PostgreSQL at 100,000 entries 0.5 s, where
+    one subquery a relation took 1.3 s.
     Built from the models' tables: ``_RelationKeys(model, F("pk"))``."""
 
     output_field = TextField()
@@ -693,19 +695,22 @@ class _RelationCells(dict):
         self.none = (self.encode([]) if as_json else "",) * len(EXPORTED_RELATIONS)
         self[None] = self[""] = self.none
 
-    def read_records(self):
-        """Each related model's ``{pk: (rank, slug)}``: one query a model (three). Before the rows are
-        streamed, which keeps the connection busy."""
-        for related in self.related:
-            if related not in self.records:
-                ordered = related._default_manager.order_by("name", "pk").values_list("pk", "slug")
-                self.records[related] = {pk: (rank, slug) for rank, (pk, slug) in enumerate(ordered)}
+    def read_records(self, *models):
+        """Each related model's (or those of ``models``) ``{pk: (rank, slug)}``: one query a model (three),
+        before the rows; again for a model when a row names a record added since."""
+        for related in models or dict.fromkeys(self.related):
+            ordered = related._default_manager.order_by("name", "pk").values_list("pk", "slug")
+            self.records[related] = {pk: (rank, slug) for rank, (pk, slug) in enumerate(ordered)}
 
     def __missing__(self, keys):
         found = [[] for _ in EXPORTED_RELATIONS]
         for key in keys.split(","):
             pk, index = divmod(int(key), 4)
-            found[index].append(self.records[self.related[index]][pk])
+            records = self.records[self.related[index]]
+            if pk not in records:
+                self.read_records(self.related[index])
+                records = self.records[self.related[index]]
+            found[index].append(records[pk])
         lists = [[slug for _rank, slug in sorted(records)] for records in found]
         if len(self) >= _PERIODS_KEPT:
             self.clear()
