@@ -8,16 +8,28 @@ import csv
 import io
 import json
 
+from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from partnership.serializers import EXPORT_FIELDS, FORMULA_STARTS, csv_cell, export_values, period_display
+from partnership.serializers import (
+    EXPORT_FIELDS,
+    FORMULA_STARTS,
+    LINES_VENDORS,
+    csv_cell,
+    export_lines,
+    export_values,
+    period_display,
+)
 
 from .record_views import entry_filter
 
-# Entries read per batch (one query for their relations each, and one chunk sent).
+# Entries read per batch (one chunk sent; on databases other than PostgreSQL and SQLite, one query for
+# their relations each).
 EXPORT_BATCH = 5000
+# Whether the database writes the files' lines (partnership.serializers.export_lines) where it can.
+LINES_IN_SQL = True
 
 
 def invalid_filters_response(filterset, as_json=False):
@@ -32,17 +44,32 @@ def invalid_filters_response(filterset, as_json=False):
     )
 
 
-def exported_values(filterset, url_prefix):
-    """The filtered entries in the record's order, as lists of rows (``partnership.serializers.export_values``:
-    each row ``entry_values(entry, url)``), EXPORT_BATCH rows a list: one query for the rows, one a batch
-    for their relations. ``url_prefix``: the record page's absolute address (an entry's is it + slug + "/")."""
+def exported_batches(filterset, url_prefix, as_json):
+    """The filtered entries in the record's order, EXPORT_BATCH a batch, each batch the text of a chunk of the
+    file (without the header and, in JSON, the commas between batches). ``url_prefix``: the record page's
+    absolute address (an entry's is it + slug + "/").
+
+    On PostgreSQL and SQLite the database writes the lines (``partnership.serializers.export_lines``: three
+    queries for the related records, one for the rows); elsewhere, or without LINES_IN_SQL, they are written
+    here from ``export_values``' rows (one query for the rows, one a batch for their relations). Both give
+    the same bytes."""
     # In the request's language, fixed now: the rows are read while the response streams.
     language = translation.get_language()
 
-    def period(*columns):  # called once per distinct period: export_values keeps the texts
+    def period(*columns):  # called once per distinct period: the rows' readers keep the texts
         return period_display(*columns, language=language)
 
-    return export_values(filterset.qs, url_prefix, period, batch_size=EXPORT_BATCH)
+    queryset = filterset.qs
+    if LINES_IN_SQL and connections[queryset.db].vendor in LINES_VENDORS:
+        lines = export_lines(queryset, url_prefix, as_json, period, batch_size=EXPORT_BATCH)
+        return (",".join(batch) for batch in lines) if as_json else ("".join(batch) for batch in lines)
+    rows = export_values(queryset, url_prefix, period, batch_size=EXPORT_BATCH)
+    if not as_json:
+        return (csv_text(batch) for batch in rows)
+    # As json.dumps(..., ensure_ascii=False) writes it, without making an encoder a row.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    fields = EXPORT_FIELDS
+    return (",".join([encode(dict(zip(fields, row, strict=True))) for row in batch]) for batch in rows)
 
 
 def csv_text(rows):
@@ -70,12 +97,11 @@ def export_csv(request, record_page):
     filterset = entry_filter(request, record_page)
     if filterset.is_bound and not filterset.is_valid():
         return invalid_filters_response(filterset)
-    batches = exported_values(filterset, request.build_absolute_uri(record_page.url))
+    batches = exported_batches(filterset, request.build_absolute_uri(record_page.url), as_json=False)
 
     def chunks():
         yield "\ufeff" + csv_text([EXPORT_FIELDS])  # the mark lets spreadsheets read UTF-8
-        for batch in batches:  # one chunk a batch: the server sends each as it comes
-            yield csv_text(batch)
+        yield from batches  # one chunk a batch: the server sends each as it comes
 
     response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cooperation-entries.csv"'
@@ -86,16 +112,13 @@ def export_json(request, record_page):
     filterset = entry_filter(request, record_page)
     if filterset.is_bound and not filterset.is_valid():
         return invalid_filters_response(filterset, as_json=True)
-    batches = exported_values(filterset, request.build_absolute_uri(record_page.url))
-    # As json.dumps(..., ensure_ascii=False) writes it, without making an encoder a row.
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    fields = EXPORT_FIELDS
+    batches = exported_batches(filterset, request.build_absolute_uri(record_page.url), as_json=True)
 
     def chunks():
         yield '{"fields": ' + json.dumps(EXPORT_FIELDS) + ', "entries": ['
         separator = ""
         for batch in batches:  # one chunk a batch
-            yield separator + ",".join([encode(dict(zip(fields, row, strict=True))) for row in batch])
+            yield separator + batch
             separator = ","
         yield "]}"
 

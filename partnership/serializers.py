@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
-from django.db.models import F, Func, TextField, Value
+from django.db import connections, transaction
+from django.db.models import Expression, F, Func, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext_lazy as _
 from rest_framework.fields import CharField
 from rest_framework.relations import SlugRelatedField
@@ -465,3 +465,325 @@ def _relation_slugs(model, pks, connection):
     with connections[union.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# --- The exports' lines, written by the database ------------------------------------------------------------
+#
+# On PostgreSQL and SQLite, ``export_lines`` has the database write each entry's CSV line or JSON object but
+# for four holes that Python fills in: the period (words in the request's language, one text per distinct
+# period), the amount (SQLite reads decimals as floats, so Python writes it as ``str(Decimal)`` does) and
+# the four relations (their records' pks, read with each row; each distinct list written once). At 100,000
+# entries this saves most of an export's time: no Python object per cell, no csv.writer or JSON encoder call
+# per row, no query per batch.
+
+# The databases that write the files' lines (``export_lines``).
+LINES_VENDORS = ("postgresql", "sqlite")
+# The characters that make csv.writer (its default dialect: QUOTE_MINIMAL, “,”, “"”, “\r\n”) quote a field.
+_CSV_QUOTED = (",", '"', "\r", "\n")
+# The JSON keys and separators as ``json.dumps(dict)`` writes them (“, ” and “: ”).
+_JSON_KEY = {name: ", " * (index > 0) + json.dumps(name) + ": " for index, name in enumerate(EXPORT_FIELDS)}
+
+
+def csv_field(text):
+    """``text`` as csv.writer writes it in a row of several cells, after ``csv_cell``'s neutralisation: with a
+    leading ``'`` if it starts with a formula sign, and in double quotes (inner ones doubled) if it holds a
+    comma, a double quote or a line break."""
+    if text[:1] in FORMULA_STARTS:
+        text = "'" + text
+    if "," in text or '"' in text or "\r" in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _sql_text(value, vendor):
+    """A constant text as an SQL expression without parameters: a literal, or when it holds a character that
+    would need escaping (a quote, a percent sign, a backslash, a control character), the characters' codes."""
+    if value and value.isprintable() and not any(character in value for character in "'%\\"):
+        return f"'{value}'"
+    function = "chr" if vendor == "postgresql" else "char"
+    return f"({' || '.join(f'{function}({ord(character)})' for character in value)})" if value else "''"
+
+
+def _csv_cell_sql(x, vendor):
+    """SQL for ``csv_field(x)`` where ``x`` (SQL, evaluated several times) is text or NULL (an empty cell)."""
+    position = "strpos" if vendor == "postgresql" else "instr"
+    first = f"left({x}, 1)" if vendor == "postgresql" else f"substr({x}, 1, 1)"
+    starts = ", ".join(_sql_text(start, vendor) for start in sorted(FORMULA_STARTS))
+    sign = f"(CASE WHEN {first} IN ({starts}) THEN '''' ELSE '' END)"
+    quoted = " OR ".join(f"{position}({x}, {_sql_text(character, vendor)}) > 0" for character in _CSV_QUOTED)
+    return (
+        f"(CASE WHEN {x} IS NULL THEN '' WHEN {quoted} THEN '\"' || {sign} || replace({x}, '\"', '\"\"') || '\"'"
+        f" ELSE {sign} || {x} END)"
+    )
+
+
+def _json_value_sql(x, vendor):
+    """SQL for ``json.dumps(x, ensure_ascii=False)`` where ``x`` is text or NULL (``null``)."""
+    if vendor == "postgresql":
+        return f"COALESCE(to_json({x})::text, 'null')"
+    return f"json_quote({x})"  # NULL gives 'null'
+
+
+class _Written(Expression):
+    """Text the database writes from ``parts``, each ``(how, value)``: ``("text", constant str)``, or an
+    expression as a CSV cell (``"csv"``), a JSON value (``"json"``), a boolean as ``True``/``False``
+    (``"csv bool"``) or ``true``/``false`` (``"json bool"``), or as itself with NULL as '' (``"raw"``); or
+    ``("csv url", slug)``: the CSV cell of ``url_prefix`` + slug + "/", for a prefix csv_field leaves as it is.
+    PostgreSQL and SQLite only."""
+
+    output_field = TextField()
+
+    def __init__(self, *parts, url_prefix=""):
+        super().__init__()
+        self.parts, self.url_prefix = parts, url_prefix
+
+    def get_source_expressions(self):
+        return [value for how, value in self.parts if how != "text"]
+
+    def set_source_expressions(self, expressions):
+        expressions = iter(expressions)
+        self.parts = tuple((how, value if how == "text" else next(expressions)) for how, value in self.parts)
+
+    def as_sql(self, compiler, connection, **extra):
+        vendor = connection.vendor
+        pieces, params = [], []
+        for how, value in self.parts:
+            if how == "text":
+                pieces.append(_sql_text(value, vendor))
+                continue
+            sql, value_params = compiler.compile(value)
+            if how in ("csv", "json"):
+                # The expression appears several times in the cell's SQL: its parameters as many times.
+                template = (_csv_cell_sql if how == "csv" else _json_value_sql)("\x00", vendor)
+                pieces.append(template.replace("\x00", f"({sql})"))
+                params.extend(value_params * template.count("\x00"))
+            elif how == "csv url":
+                # The address, the url prefix (a constant csv_field leaves as it is) + slug + "/", is quoted
+                # when the slug holds a character csv.writer quotes; it never starts with a formula sign.
+                prefix = _sql_text(self.url_prefix, vendor)
+                position = "strpos" if vendor == "postgresql" else "instr"
+                quoted = " OR ".join(
+                    f"{position}(({sql}), {_sql_text(character, vendor)}) > 0" for character in _CSV_QUOTED
+                )
+                pieces.append(
+                    f"(CASE WHEN {quoted} THEN '\"' || {prefix} || replace(({sql}), '\"', '\"\"') || '/\"'"
+                    f" ELSE {prefix} || ({sql}) || '/' END)"
+                )
+                params.extend(value_params * (len(_CSV_QUOTED) + 2))
+            elif how in ("csv bool", "json bool"):
+                true, false = ("True", "False") if how == "csv bool" else ("true", "false")
+                pieces.append(f"(CASE WHEN ({sql}) THEN '{true}' ELSE '{false}' END)")
+                params.extend(value_params)
+            else:
+                pieces.append(f"COALESCE(({sql}), '')")
+                params.extend(value_params)
+        if vendor == "postgresql":
+            # One function call: a chain of || copies the text made so far at each step.
+            return f"concat({', '.join(pieces)})", params
+        return "(" + " || ".join(pieces) + ")", params
+
+
+# The exported columns but the holes, as the database reads them: (expression, JSON null for ''), by column.
+_LINE_COLUMNS = {
+    "slug": (F("slug"), False),
+    "partner": (F("partner__slug"), False),
+    "kind": (F("kind"), False),
+    "title": (F("title"), False),
+    "description": (F("description"), False),
+    "start_date": (_IsoDate("start_date"), False),
+    "start_precision": (F("start_precision"), True),
+    "end_date": (_IsoDate("end_date"), False),
+    "end_precision": (F("end_precision"), True),
+    "ongoing": (F("ongoing"), False),
+    "currency": (F("currency"), True),
+    "source": (F("source__title"), False),
+    "source_section": (F("source_section"), False),
+    "source_quote": (F("source_quote"), False),
+    "first_published_at": (_IsoMoment("first_published_at"), False),
+    "last_published_at": (_IsoMoment("last_published_at"), False),
+}
+# The dates and times the database writes: ISO 8601 text, which csv_field leaves as it is.
+_ISO_TEXTS = ("start_date", "end_date", "first_published_at", "last_published_at")
+# The cells Python writes, between the database's pieces of a line.
+_HOLES = ("period", "amount", *EXPORTED_RELATIONS)
+# The five columns a period is written from, as one text: “start|precision|end|precision|True or False”.
+_PERIOD_KEY = _Written(
+    ("raw", _IsoDate("start_date")),
+    ("text", "|"),
+    ("raw", F("start_precision")),
+    ("text", "|"),
+    ("raw", _IsoDate("end_date")),
+    ("text", "|"),
+    ("raw", F("end_precision")),
+    ("text", "|"),
+    ("csv bool", F("ongoing")),
+)
+
+
+def _line_pieces(url_prefix, as_json):
+    """The database's pieces of a line, between the holes: ``[before period, before amount, before areas,
+    after beneficiaries]`` (the relations are only separated), as ``_Written`` expressions."""
+    columns = {**_LINE_COLUMNS, "url": (_Written(("text", url_prefix), ("raw", F("slug")), ("text", "/")), False)}
+    pieces, parts = [], [("text", "{")] if as_json else []
+    for index, name in enumerate(EXPORT_FIELDS):
+        if name in EXPORTED_RELATIONS[1:]:
+            continue  # between two relations: the separator only, which Python writes
+        parts.append(("text", _JSON_KEY[name] if as_json else "," * (index > 0)))
+        if name in _HOLES:
+            pieces.append(_Written(*parts, url_prefix=url_prefix))
+            parts = []
+            continue
+        expression, empty_is_null = columns[name]
+        if name == "ongoing":
+            parts.append(("json bool" if as_json else "csv bool", expression))
+        elif as_json:
+            parts.append(("json", NullIf(expression, Value("")) if empty_is_null else expression))
+        elif name in _ISO_TEXTS:
+            parts.append(("raw", expression))  # digits and signs that csv_field leaves as they are
+        elif name == "url" and csv_field(url_prefix) == url_prefix and url_prefix:
+            parts.append(("csv url", F("slug")))
+        else:
+            parts.append(("csv", expression))
+    parts.append(("text", "}" if as_json else "\r\n"))
+    pieces.append(_Written(*parts, url_prefix=url_prefix))
+    return pieces
+
+
+class _RelationKeys(Func):
+    """An entry's records in the four relations as one text of comma-separated numbers, each ``pk * 4 +
+    index`` (the relation's index in EXPORTED_RELATIONS), in no particular order; '' or NULL when none. One
+    subquery an entry (a UNION ALL of four index lookups): on PostgreSQL at 100,000 entries 0.5 s, where
+    one subquery a relation took 1.3 s.
+    Built from the models' tables: ``_RelationKeys(model, F("pk"))``."""
+
+    output_field = TextField()
+
+    def __init__(self, model, expression):
+        super().__init__(expression)
+        self.model = model
+
+    def as_sql(self, compiler, connection, **extra):
+        quote = connection.ops.quote_name
+        entry_sql, entry_params = compiler.compile(self.source_expressions[0])
+        parts = []
+        for index, name in enumerate(EXPORTED_RELATIONS):
+            field = self.model._meta.get_field(name)
+            through = field.remote_field.through._meta
+            entry = quote(through.get_field(field.m2m_field_name()).column)
+            target = quote(through.get_field(field.m2m_reverse_field_name()).column)
+            parts.append(
+                f"SELECT t.{target} * 4 + {index} AS k FROM {quote(through.db_table)} t WHERE t.{entry} = {entry_sql}"
+            )
+        union = " UNION ALL ".join(parts)
+        if connection.vendor == "postgresql":
+            sql = f"array_to_string(ARRAY({union}), ',')"
+        else:
+            sql = f"(SELECT group_concat(k) FROM ({union}))"
+        return sql, entry_params * len(parts)
+
+
+class _RelationCells(dict):
+    """``_RelationKeys`` texts to the four relations' cells, in EXPORTED_RELATIONS order: each list of slugs
+    in its records' name order, as ``csv_field("; ".join(slugs))`` or, ``as_json``, a JSON list. Each distinct
+    text is written once (``cells[keys]``), from the related models' records (``read_records``)."""
+
+    def __init__(self, model, as_json):
+        super().__init__()
+        self.related = [model._meta.get_field(name).related_model for name in EXPORTED_RELATIONS]
+        self.records = {}
+        self.encode = json.JSONEncoder(ensure_ascii=False).encode if as_json else None
+        self.none = (self.encode([]) if as_json else "",) * len(EXPORTED_RELATIONS)
+        self[None] = self[""] = self.none
+
+    def read_records(self, *models):
+        """Each related model's (or those of ``models``) ``{pk: (rank, slug)}``: one query a model (three),
+        before the rows; again for a model when a row names a record added since."""
+        for related in models or dict.fromkeys(self.related):
+            ordered = related._default_manager.order_by("name", "pk").values_list("pk", "slug")
+            self.records[related] = {pk: (rank, slug) for rank, (pk, slug) in enumerate(ordered)}
+
+    def __missing__(self, keys):
+        found = [[] for _ in EXPORTED_RELATIONS]
+        for key in keys.split(","):
+            pk, index = divmod(int(key), 4)
+            records = self.records[self.related[index]]
+            if pk not in records:
+                self.read_records(self.related[index])
+                records = self.records[self.related[index]]
+            found[index].append(records[pk])
+        lists = [[slug for _rank, slug in sorted(records)] for records in found]
+        if len(self) >= _PERIODS_KEPT:
+            self.clear()
+            self[None] = self[""] = self.none
+        cells = self[keys] = tuple(
+            map(self.encode, lists) if self.encode else (csv_field("; ".join(slugs)) for slugs in lists)
+        )
+        return cells
+
+
+def export_lines(queryset, url_prefix, as_json=False, period=period_display, batch_size=1000):
+    """The entries of ``queryset`` in its order as the export files write them, ``batch_size`` a list: each
+    a CSV line (``\\r\\n`` ended) or, ``as_json``, a JSON object, the same text as ``entry_values(entry,
+    f"{url_prefix}{entry.slug}/")`` gives through csv.writer (with ``csv_cell``) or ``json.dumps(...,
+    ensure_ascii=False)``. PostgreSQL and SQLite only (``LINES_VENDORS``).
+
+    Queries, however many rows: one for each related model (its records' pks and slugs in name order:
+    three, areas, programmes and places), then one for the rows, whose text the database writes but for the
+    period, the amount and the four relations (their records' pks, one subquery an entry: ``_RelationKeys``),
+    read ``batch_size`` rows at a time in one transaction (a server-side cursor on PostgreSQL). ``period``:
+    as for ``export_values``.
+    """
+    connection = connections[queryset.db]
+    model = queryset.model
+    amount = Cast("amount", TextField()) if connection.vendor == "postgresql" else F("amount")
+    head, before_amount, before_relations, tail = _line_pieces(url_prefix, as_json)
+    rows = queryset.values_list(
+        head, _PERIOD_KEY, before_amount, amount, before_relations, _RelationKeys(model, F("pk")), tail
+    )
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    if as_json:
+        between_1, between_2, between_3 = (_JSON_KEY[name] for name in EXPORTED_RELATIONS[1:])
+    else:
+        between_1 = between_2 = between_3 = ","
+    relation_cells = _RelationCells(model, as_json)
+    periods = {}  # period key: the period's cell, written once
+
+    def lines(batch):
+        written = []
+        for start, key, middle, amount, before_relations, relations, end in batch:
+            text = periods.get(key)
+            if text is None:
+                if len(periods) >= _PERIODS_KEPT:
+                    periods.clear()
+                start_text, start_precision, end_text, end_precision, ongoing = key.split("|")
+                text = period(
+                    datetime.date.fromisoformat(start_text) if start_text else None,
+                    start_precision,
+                    datetime.date.fromisoformat(end_text) if end_text else None,
+                    end_precision,
+                    ongoing == "True",
+                )
+                text = periods[key] = encode(text) if as_json else csv_field(text)
+            if amount is None:
+                amount = "null" if as_json else ""
+            else:
+                amount = encode(str(amount)) if as_json else csv_field(str(amount))
+            areas, programmes, places, beneficiaries = relation_cells[relations]
+            written.append(
+                f"{start}{text}{middle}{amount}{before_relations}{areas}{between_1}{programmes}{between_2}"
+                f"{places}{between_3}{beneficiaries}{end}"
+            )
+        return written
+
+    relation_cells.read_records()
+    # In a transaction PostgreSQL's server-side cursor is not held past it (WITH HOLD), so the rows are
+    # computed as they are fetched instead of all stored first. No savepoint: nothing is written.
+    with transaction.atomic(using=queryset.db, savepoint=False):
+        batch = []
+        for row in rows.iterator(chunk_size=batch_size):
+            batch.append(row)
+            if len(batch) == batch_size:
+                yield lines(batch)
+                batch = []
+        if batch:
+            yield lines(batch)

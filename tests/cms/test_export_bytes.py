@@ -1,7 +1,8 @@
 """The exports' files, byte for byte, against what the per-entry reference gives.
 
-The views read rows as text made by the database (``partnership.serializers.export_values``); the
-reference is ``entry_values``/``entry_data`` on model instances, written as the exports' contract says
+The views have the database write the lines (``partnership.serializers.export_lines``, PostgreSQL and
+SQLite) or read rows of values (``export_values``, elsewhere, or with ``LINES_IN_SQL`` off): both paths are
+checked. The reference is ``entry_values``/``entry_data`` on model instances, written as the exports' contract says
 (README, "Exports"): the BOM and header, csv.writer's quoting, ``csv_cell``'s neutralisation, the JSON
 shape. Many small batches, so that every batch boundary is crossed; English and French (the period's
 words); entries with hostile text, amounts, open-ended and undated periods, and publication times with and
@@ -23,8 +24,8 @@ from cms.demo_data import generate_demo_data
 from cms.models import CooperationRecordPage
 from cms.record_views import ALL_RELATIONS, entry_filter
 from partnership.facet_index import record_changed
-from partnership.models import CooperationEntry
-from partnership.serializers import EXPORT_FIELDS, csv_cell, entry_data, entry_values
+from partnership.models import Area, CooperationEntry
+from partnership.serializers import EXPORT_FIELDS, csv_cell, csv_field, entry_data, entry_values
 from tests.cms.french import RECORD_FR, add_french
 
 RECORDS = {"en": "/cooperation/", "fr": f"/fr/{RECORD_FR}/"}
@@ -73,6 +74,10 @@ def make_awkward_entries():
         {"first_published_at": moment, "last_published_at": moment.replace(microsecond=5)},
         {"description": "Ünïcödé — “quotes” ✓", "first_published_at": moment.replace(year=1999)},
         {"start_date": None, "start_precision": "", "end_date": None, "end_precision": "", "ongoing": False},
+        # Control characters, backslashes and quotes (JSON escapes them), a leading CR, a line break, a
+        # leading minus; an empty description, no amount.
+        {"title": 'Ctl\x01\x1f\x08\x0c back\\slash "q"', "description": "", "amount": None, "currency": ""},
+        {"description": "\rCR first\r\nthen, comma", "source_section": "-minus", "source_quote": "a\tb\u2028c"},
     ]
     for entry, changes in zip(entries, awkward, strict=False):
         CooperationEntry.objects.filter(pk=entry.pk).update(**changes)
@@ -80,12 +85,25 @@ def make_awkward_entries():
     return len(awkward)
 
 
+def make_awkward_slugs():
+    """The first area by name with a slug that starts with a formula sign, on the first entries, beside
+    their other areas (listed in the areas' name order)."""
+    area = Area.objects.order_by("name", "pk").first()
+    Area.objects.filter(pk=area.pk).update(slug="-first-by-name")
+    for entry in CooperationEntry.objects.public().order_by("pk")[:3]:
+        entry.areas.add(area)
+    record_changed()
+
+
+@pytest.mark.parametrize("lines_in_sql", [True, False])
 @pytest.mark.parametrize("batch", [7, 5000])
-def test_exports_are_byte_for_byte_what_the_entries_give(client, loaded, monkeypatch, batch):
+def test_exports_are_byte_for_byte_what_the_entries_give(client, loaded, monkeypatch, batch, lines_in_sql):
     monkeypatch.setattr("cms.exports.EXPORT_BATCH", batch)
+    monkeypatch.setattr("cms.exports.LINES_IN_SQL", lines_in_sql)
     generate_demo_data(partners=3, entries=60, seed=5)
     add_french()
     make_awkward_entries()
+    make_awkward_slugs()
     for language, record_url in RECORDS.items():
         csv_bytes, json_bytes, count = expected_files(language, record_url)
         assert count > (80 if language == "en" else 0)
@@ -96,13 +114,28 @@ def test_exports_are_byte_for_byte_what_the_entries_give(client, loaded, monkeyp
     assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and "'+cmd" in text and "'\tTabbed" in text
     assert "2021-03-04T05:06:07+00:00" in text and "2021-03-04T05:06:07.000005+00:00" in text
     assert "1234567.50" in text and ",0.00," in text and ",7.00," in text
+    assert '"\'\rCR first\r\nthen, comma"' in text and ",'-minus," in text and ",'-first-by-name; " in text
+    data = served(client, "/cooperation/export.json").decode()
+    assert '"Ctl\\u0001\\u001f\\b\\f back\\\\slash \\"q\\""' in data
 
 
-def test_a_filtered_export_is_byte_for_byte_what_its_entries_give(client, loaded, monkeypatch):
+@pytest.mark.parametrize("lines_in_sql", [True, False])
+def test_a_filtered_export_is_byte_for_byte_what_its_entries_give(client, loaded, monkeypatch, lines_in_sql):
     monkeypatch.setattr("cms.exports.EXPORT_BATCH", 3)
+    monkeypatch.setattr("cms.exports.LINES_IN_SQL", lines_in_sql)
     generate_demo_data(partners=3, entries=40, seed=9)
     query = {"kind": "contribution", "sort": "date-asc"}
     csv_bytes, json_bytes, count = expected_files("en", "/cooperation/", query)
     assert count > 3
     assert served(client, "/cooperation/export.csv", query) == csv_bytes
     assert served(client, "/cooperation/export.json", query) == json_bytes
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "=1+2", "+1", "-1", "@x", "\tx", "\rx", "'q", " sp"],
+)
+def test_csv_field_writes_a_cell_as_csv_writer_writes_csv_cell(text):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([csv_cell(text), "next"])
+    assert buffer.getvalue() == csv_field(text) + ",next\r\n"

@@ -475,14 +475,20 @@ def add_entries_more(count):
     assert Partner.objects.count() == partners  # more entries, no more partners
 
 
-def test_exports_cost_a_constant_number_of_queries_per_batch(client, loaded, monkeypatch):
+@pytest.mark.parametrize("lines_in_sql", [True, False])
+def test_exports_cost_a_constant_number_of_queries_per_batch(client, loaded, monkeypatch, lines_in_sql):
     batch = 200
     monkeypatch.setattr("cms.exports.EXPORT_BATCH", batch)
+    monkeypatch.setattr("cms.exports.LINES_IN_SQL", lines_in_sql)
     add_entries(10)
     small = query_count(client, "/cooperation/export.csv")  # 34 entries: one batch
     add_entries_more(1000)
     batches = -(-CooperationEntry.objects.count() // batch)
-    # Each further batch of rows costs one query for its areas, programmes, places and beneficiaries;
-    # the rows themselves come from one cursor.
     assert batches == 6
-    assert query_count(client, "/cooperation/export.csv") == small + (batches - 1)
+    response = client.get("/cooperation/export.csv")
+    assert b"".join(response.streaming_content).count(b"\r\n") == 1 + CooperationEntry.objects.public().count()
+    # The database writes the lines: their relations are read with the rows (one cursor), so further
+    # batches cost nothing. Reading rows of values instead (databases other than PostgreSQL and SQLite),
+    # each further batch costs one query for its areas, programmes, places and beneficiaries.
+    further = 0 if lines_in_sql else 1
+    assert query_count(client, "/cooperation/export.csv") == small + further * (batches - 1)
