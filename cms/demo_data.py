@@ -35,7 +35,9 @@ are taken from their sequence first, so entries are inserted pointing at them:
 ``ReferenceIndex.create_or_update_for_object`` (called for one entry of each shape,
 whose rows are the pattern for the others: ``DemoGenerator.index_references``) and
 search rows from the search backends' ``add_bulk`` (what ``update_index`` calls;
-``insert_or_update_object`` would cost about 7 ms an entry).
+``insert_or_update_object`` would cost about 7 ms an entry). On PostgreSQL the GIN
+indexes of the entries and the search rows are built anew after those inserts, not row
+by row (``gin_indexes_rebuilt``; the two tables stay locked until the commit).
 
 Same arguments and same database before ⇒ the same data, apart from primary keys
 and the times rows were written: every draw comes from the seeded generator,
