@@ -15,10 +15,11 @@
   loaded reference records), amounts and currencies for contributions, titles
   and descriptions composed from word lists.
 
-The records are made by factory_boy factories (``DemoPartnerFactory``,
-``DemoPartnerPageFactory`` on wagtail-factories' ``PageFactory``,
-``DemoEntryFactory``); every random choice is drawn from Faker's random
-generator through ``DemoProvider``, seeded with ``factory.random.reseed_random``.
+Partners and pages are made by factory_boy factories (``DemoPartnerFactory``,
+``DemoPartnerPageFactory`` on wagtail-factories' ``PageFactory``), entries by the
+model's constructor (``demo_entry``: a factory's per-object overhead was a minute at
+100,000); every random choice is drawn from Faker's random generator through
+``DemoProvider``, seeded with ``factory.random.reseed_random``.
 
 Partners and pages are saved one by one (Wagtail's signals index them for search
 and references; each page is published with ``save_revision().publish()``).
@@ -28,11 +29,15 @@ Entries are public exactly as loaded ones are — live, one revision each
 search-index rows — but they are built unsaved and written with bulk inserts,
 because ``save_revision().publish()`` costs about 36 ms an entry on SQLite (six
 minutes for 10,000). What the bulk path writes comes from Wagtail's public API:
-the revision's content is ``serializable_data()``, reference rows come from
+the revision's content is ``serializable_data()`` (on PostgreSQL the revisions' ids
+are taken from their sequence first, so entries are inserted pointing at them:
+``reserved_ids``), reference rows come from
 ``ReferenceIndex.create_or_update_for_object`` (called for one entry of each shape,
 whose rows are the pattern for the others: ``DemoGenerator.index_references``) and
 search rows from the search backends' ``add_bulk`` (what ``update_index`` calls;
-``insert_or_update_object`` would cost about 7 ms an entry).
+``insert_or_update_object`` would cost about 7 ms an entry). On PostgreSQL the GIN
+indexes of the entries and the search rows are built anew after those inserts, not row
+by row (``gin_indexes_rebuilt``; the two tables stay locked until the commit).
 
 Same arguments and same database before ⇒ the same data, apart from primary keys
 and the times rows were written: every draw comes from the seeded generator,
@@ -69,6 +74,7 @@ from modelcluster.models import get_all_child_m2m_relations
 from wagtail import hooks
 from wagtail.models import Locale, ModelLogEntry, Page, PageLogEntry, ReferenceIndex, Revision
 from wagtail.search.backends import get_search_backends
+from wagtail.search.models import IndexEntry
 
 from partnership.dates import Precision
 from partnership.facet_index import record_changed
@@ -604,6 +610,56 @@ def analyze_tables():
         cursor.execute("ANALYZE")
 
 
+@contextmanager
+def gin_indexes_rebuilt(*models):
+    """On PostgreSQL, the GIN indexes of the models' tables dropped for the block, then built anew.
+
+    The entries' trigram indexes (the record's ``?q=``) and the search rows' full-text ones keep a
+    pending list of 64 kB (partnership.0012, cms.0009): written row by row, they were nine tenths of
+    the time the entries' INSERTs took (14 s of 15 s for 20,000 entries); built over the whole table
+    afterwards, under 2 s. Each is made again from its own definition (``pg_get_indexdef``, storage
+    parameters included), in the caller's transaction: a failure leaves them as they were. Until the
+    transaction ends the tables are locked (DROP INDEX), so others' reads of them wait. Elsewhere:
+    nothing.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT index.indexrelid::regclass::text, pg_get_indexdef(index.indexrelid)"
+            " FROM pg_index index JOIN pg_class class ON class.oid = index.indexrelid"
+            " JOIN pg_am method ON method.oid = class.relam"
+            " WHERE index.indrelid = ANY(%s::regclass[]) AND method.amname = 'gin' ORDER BY 1",
+            [[model._meta.db_table for model in models]],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")  # the name as regclass gives it, quoted if need be
+    yield
+    # PostgreSQL builds no index on a table with foreign-key checks pending: run them now, not at COMMIT.
+    connection.check_constraints()
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+
+
+def reserved_ids(model, count):
+    """``count`` new primary keys for ``model``'s rows, taken from its sequence, or None if not on PostgreSQL.
+
+    Rows inserted with them may be pointed at before they exist: Django makes PostgreSQL's foreign keys
+    deferred, checked when the transaction commits. Elsewhere the caller inserts the rows first.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def in_place(place):
     """“ in Spain”, “ in the Baltic Sea”, “ in the Balkans”."""
     name = place.name
@@ -928,76 +984,60 @@ class DemoPartnerPageFactory(wagtail_factories.PageFactory):
     body = factory.LazyAttribute(lambda o: json.dumps(fake.page_body(o.partner, o.reference.themes)))
 
 
-def _entry_description(o):
-    amount, currency = o.money
-    if amount is None:
-        return o.words[1]
-    return f"{o.words[1]} The contribution amounts to {currency} {amount:,}."
+def demo_entry(reference, number, partner, partner_areas, partner_currency, source):
+    """A published demo entry, unsaved, with its relations held in memory (modelcluster).
 
-
-def _entry_slug(o):
-    base = slugify(o.words[0])
-    base = (base if base.startswith(o.partner.slug) else f"{o.partner.slug}-{base}")[:110].rstrip("-")
-    return f"{base}-{o.number}"
-
-
-class DemoEntryFactory(factory.django.DjangoModelFactory):
-    """A published demo entry, with its relations held in memory (modelcluster).
-
-    Meant for ``build()``: the generator writes entries in bulk. Give ``reference``, ``partner``,
-    ``partner_areas``, ``partner_currency`` (of its stated amounts, or ''), ``number`` and ``source``.
+    Built with the model's constructor, not a factory: at 100,000 entries factory_boy's resolution of
+    some thirty declarations an entry cost about a minute. Every draw comes from ``fake``'s seeded
+    generator, in a fixed order. ``partner_currency``: that of the partner's stated amounts, or ''.
     """
-
-    class Meta:
-        model = CooperationEntry
-
-    class Params:
-        reference = None
-        number = 1
-        partner_areas = ()
-        partner_currency = ""
-        passage = factory.LazyAttribute(lambda o: fake.cooperation_passage(o.kind))
-        section = factory.LazyAttribute(lambda o: SECTIONS[o.passage[0]])
-        period = factory.LazyAttribute(lambda o: fake.cooperation_period(o.kind))
-        year = factory.LazyAttribute(
-            lambda o: o.period[0].year if o.period[0] else fake.random_int(KIND_PERIODS[o.kind][0], LAST_YEAR)
-        )
-        picked_places = factory.LazyAttribute(lambda o: fake.cooperation_places(o.kind, o.reference, o.partner))
-        words = factory.LazyAttribute(
-            lambda o: fake.cooperation_words(o.kind, o.partner, o.programmes, o.places, o.beneficiaries, o.year)
-        )
-        money = factory.LazyAttribute(lambda o: fake.cooperation_amount(o.kind, o.partner_currency))
-
-    locale = factory.SelfAttribute("reference.locale")
-    kind = factory.Faker("cooperation_kind")
-    translation_key = factory.Faker("uuid4", cast_to=None)
-    start_date = factory.LazyAttribute(lambda o: o.period[0])
-    start_precision = factory.LazyAttribute(lambda o: o.period[1])
-    end_date = factory.LazyAttribute(lambda o: o.period[2])
-    end_precision = factory.LazyAttribute(lambda o: o.period[3])
-    ongoing = factory.LazyAttribute(lambda o: o.period[4])
-    programmes = factory.LazyAttribute(lambda o: fake.cooperation_programmes(o.kind, o.reference))
-    places = factory.LazyAttribute(lambda o: o.picked_places[0])
-    beneficiaries = factory.LazyAttribute(lambda o: o.picked_places[1])
-    title = factory.LazyAttribute(lambda o: o.words[0][:255])
-    description = factory.LazyAttribute(_entry_description)
-    amount = factory.LazyAttribute(lambda o: o.money[0])
-    currency = factory.LazyAttribute(lambda o: o.money[1])
-    areas = factory.LazyAttribute(
-        lambda o: fake.cooperation_areas(o.kind, o.reference.themes.get(o.section[1]), o.reference, o.partner_areas)
-    )
-    slug = factory.LazyAttribute(_entry_slug)
-    source_section = factory.LazyAttribute(lambda o: o.section[0])
-    source_quote = factory.LazyAttribute(lambda o: o.section[2][o.passage[1]])
-    live = True
-    has_unpublished_changes = False
-    first_published_at = factory.Faker(
-        "date_time_between",
+    kind = fake.cooperation_kind()
+    translation_key = fake.uuid4(cast_to=None)
+    section_index, quote_index = fake.cooperation_passage(kind)
+    heading, theme_slug, quotes = SECTIONS[section_index]
+    start, start_precision, end, end_precision, ongoing = fake.cooperation_period(kind)
+    year = start.year if start else fake.random_int(KIND_PERIODS[kind][0], LAST_YEAR)
+    programmes = fake.cooperation_programmes(kind, reference)
+    places, beneficiaries = fake.cooperation_places(kind, reference, partner)
+    title, description = fake.cooperation_words(kind, partner, programmes, places, beneficiaries, year)
+    amount, currency = fake.cooperation_amount(kind, partner_currency)
+    areas = fake.cooperation_areas(kind, reference.themes.get(theme_slug), reference, partner_areas)
+    published = fake.date_time_between(
         start_date=FIRST_PUBLICATION,
         end_date=FIRST_PUBLICATION + datetime.timedelta(seconds=PUBLICATION_SPAN_SECONDS),
         tzinfo=datetime.UTC,
     )
-    last_published_at = factory.SelfAttribute("first_published_at")
+    base = slugify(title)
+    base = (base if base.startswith(partner.slug) else f"{partner.slug}-{base}")[:110].rstrip("-")
+    if amount is not None:
+        description = f"{description} The contribution amounts to {currency} {amount:,}."
+    return CooperationEntry(
+        locale=reference.locale,
+        translation_key=translation_key,
+        partner=partner,
+        source=source,
+        kind=kind,
+        title=title[:255],
+        slug=f"{base}-{number}",
+        description=description,
+        start_date=start,
+        start_precision=start_precision,
+        end_date=end,
+        end_precision=end_precision,
+        ongoing=ongoing,
+        amount=amount,
+        currency=currency,
+        source_section=heading,
+        source_quote=quotes[quote_index],
+        live=True,
+        has_unpublished_changes=False,
+        first_published_at=published,
+        last_published_at=published,
+        areas=areas,
+        programmes=programmes,
+        places=places,
+        beneficiaries=beneficiaries,
+    )
 
 
 # --- The generator ------------------------------------------------------------------------------
@@ -1017,7 +1057,8 @@ class DemoGenerator:
         self.source = DemoSourceFactory(partners=self.partner_count, entries=self.entry_count, seed=self.seed)
         self.create_partners()
         self.create_pages()
-        self.create_entries()
+        with gin_indexes_rebuilt(CooperationEntry, IndexEntry):
+            self.create_entries()
 
     def create_partners(self):
         taken_slugs = set(Partner.objects.filter(locale=self.ref.locale).values_list("slug", flat=True))
@@ -1070,14 +1111,7 @@ class DemoGenerator:
         entries = []
         for number in range(1, self.entry_count + 1):
             partner, partner_areas, currency = rng.choices(self.partner_info, cum_weights=partner_weights)[0]
-            entry = DemoEntryFactory.build(
-                reference=self.ref,
-                number=number,
-                partner=partner,
-                partner_areas=partner_areas,
-                partner_currency=currency,
-                source=self.source,
-            )
+            entry = demo_entry(self.ref, number, partner, partner_areas, currency, self.source)
             if entry.slug in taken:
                 entry.slug = f"{entry.slug}-demo"
             entry.period_end = period_end(entry)
@@ -1101,6 +1135,11 @@ class DemoGenerator:
             entry.source_order = order
         self.entries = entries
 
+        # Each entry points at its revision from the start when the revisions' ids can be taken first.
+        revision_ids = reserved_ids(Revision, len(entries))
+        if revision_ids is not None:
+            for entry, revision_id in zip(entries, revision_ids, strict=True):
+                entry.latest_revision_id = entry.live_revision_id = revision_id
         CooperationEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
         for field in get_all_child_m2m_relations(CooperationEntry):
             through = field.remote_field.through
@@ -1113,11 +1152,11 @@ class DemoGenerator:
                 ],
                 batch_size=BATCH_SIZE,
             )
-        self.create_revisions(entries)
+        self.create_revisions(entries, revision_ids)
         self.index_references(entries)
         for backend in get_search_backends(with_auto_update=True):
-            for start in range(0, len(entries), BATCH_SIZE * 5):
-                backend.add_bulk(CooperationEntry, entries[start : start + BATCH_SIZE * 5])
+            for start in range(0, len(entries), BATCH_SIZE * 10):
+                backend.add_bulk(CooperationEntry, entries[start : start + BATCH_SIZE * 10])
 
     def index_references(self, entries):
         """The entries' reference-index rows, what ``ReferenceIndex.create_or_update_for_object`` writes, in bulk.
@@ -1164,32 +1203,39 @@ class DemoGenerator:
             ]
         ReferenceIndex.objects.bulk_create(rows, batch_size=BATCH_SIZE)
 
-    def create_revisions(self, entries):
-        """One revision per entry, what save_revision() stores, published; the logs the admin history shows."""
+    def create_revisions(self, entries, revision_ids=None):
+        """One revision per entry, what save_revision() stores, published; the logs the admin history shows.
+
+        ``revision_ids``: the revisions' primary keys, which the entries already point at (see
+        ``reserved_ids``), or None: then every entry is pointed at its revision afterwards, in one UPDATE.
+        """
+        # What save_revision() serialises: the entry as it was before it pointed at the new revision.
         revisions = [
             Revision(
+                pk=revision_id,
                 content_object=entry,
                 base_content_type=entry.get_base_content_type(),
-                content=entry.serializable_data(),
+                content={**entry.serializable_data(), "latest_revision": None, "live_revision": None},
                 object_str=str(entry),
                 created_at=self.now,
             )
-            for entry in entries
+            for entry, revision_id in zip(entries, revision_ids or itertools.repeat(None), strict=False)
         ]
         Revision.objects.bulk_create(revisions, batch_size=BATCH_SIZE)
-        # Point every entry at its revision in one statement.
         content_type = ContentType.objects.get_for_model(CooperationEntry, for_concrete_model=False)
-        revision_of_entry = models.Subquery(
-            Revision.objects.filter(
-                base_content_type=content_type,
-                object_id=Cast(models.OuterRef("pk"), models.CharField()),
+        if revision_ids is None:
+            # Point every entry at its revision in one statement.
+            revision_of_entry = models.Subquery(
+                Revision.objects.filter(
+                    base_content_type=content_type,
+                    object_id=Cast(models.OuterRef("pk"), models.CharField()),
+                )
+                .order_by("-pk")
+                .values("pk")[:1]
             )
-            .order_by("-pk")
-            .values("pk")[:1]
-        )
-        CooperationEntry.objects.filter(source=self.source).update(
-            latest_revision=revision_of_entry, live_revision=revision_of_entry
-        )
+            CooperationEntry.objects.filter(source=self.source).update(
+                latest_revision=revision_of_entry, live_revision=revision_of_entry
+            )
         logs = []
         for entry, revision in zip(entries, revisions, strict=True):
             entry.latest_revision = entry.live_revision = revision

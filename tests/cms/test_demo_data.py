@@ -315,3 +315,24 @@ def test_the_bulk_revisions_and_search_rows_are_those_wagtail_writes(loaded):
     for entry in entries:
         backend.add(entry)
     assert sorted(rows.values_list(*columns)) == bulk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
+def test_the_gin_indexes_dropped_for_the_bulk_inserts_are_built_again_as_they_were(loaded):
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+                " WHERE indrelid IN ('partnership_cooperationentry'::regclass, 'wagtailsearch_indexentry'::regclass)"
+                " ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before = indexes()
+    assert sum(" USING gin " in definition for _name, definition in before) >= 7, before
+    generate("--partners", 2, "--entries", 30, "--seed", 3)
+    assert indexes() == before
+    # The record's text filter and the search, which use them, find the new entries.
+    entry = demo_entries().first()
+    assert entry in CooperationEntry.objects.public().search(entry.title.split()[-1])
+    assert CooperationEntry.objects.filter(title__icontains=entry.title[-12:], pk=entry.pk).exists()
