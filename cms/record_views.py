@@ -43,19 +43,21 @@ def public_entries(record_page):
 
 
 def entry_filter(request, record_page):
-    # The record's language only: its entries, and its records' slugs as the filters' values.
-    return CooperationEntryFilter(request.GET, queryset=public_entries(record_page), locale_id=record_page.locale_id)
-
-
-def record(request, record_page):
-    # The facet index gives the counts, the charts and the page's entries at a cost that does not grow
-    # with the record (partnership.facet_index); one query checks that it is current.
-    filterset = CooperationEntryFilter(
+    """The record's filters over its entries, for the listing and the exports: the record's language only
+    (its entries, and its records' slugs as the filters' values), with its facet index, which gives the
+    counts, the charts and the listing's pages, and tells which records published entries name (the
+    filters' choices) at a cost that does not grow with the record (partnership.facet_index); one query
+    checks that it is current."""
+    return CooperationEntryFilter(
         request.GET,
         queryset=public_entries(record_page),
         locale_id=record_page.locale_id,
         facet_index=FacetIndex.current(record_page.locale_id),
     )
+
+
+def record(request, record_page):
+    filterset = entry_filter(request, record_page)
     entries = filterset.listed_entries(filterset.queryset.select_related("partner").prefetch_related(*SHOWN_RELATIONS))
     counts = filterset.facet_counts()
     paginator = CountedPaginator(entries, PER_PAGE, count=filterset.total(counts))
