@@ -18,6 +18,7 @@ index (/fr/partenaires/compare/?partner=japon&…, with the French records' slug
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,7 +26,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, F, IntegerField, Value, Window
 from django.db.models.functions import Cast, RowNumber
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext, ngettext
+from django.utils.formats import localize
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from partnership.facet_index import FacetIndex
@@ -147,12 +150,38 @@ class Cell:
     url: str = ""  # the record filtered to exactly these entries; '' for none, or without a public record
     link_text: str = ""  # what the link says, when a number alone would not
 
+    @property
+    def label(self):
+        """The count as a cell shows it: the number, then for screen readers what it counts (HTML).
+
+        Written here rather than by a template tag: a comparison has hundreds of cells."""
+        return _count_label(get_language(), self.count)
+
+
+@lru_cache(maxsize=2048)
+def _count_label(language, count):
+    # Looking a plural up costs tens of microseconds (every app's catalogue is tried); the translations
+    # are fixed while the server runs, so each language's label for each count is looked up once.
+    text = ngettext(
+        '%(counter)s<span class="visually-hidden"> entry</span>',
+        '%(counter)s<span class="visually-hidden"> entries</span>',
+        count,
+    )
+    return mark_safe(text % {"counter": localize(count)})  # noqa: S308 - our own translated markup
+
 
 @dataclass
 class Row:
     label: str
     cells: list  # one Cell per compared partner, in column order
     shared_by: int = 0  # how many of the compared partners have entries in it
+
+    @property
+    def shared_label(self):
+        """“shared by 3 partners”, for a row more than one compared partner has entries in."""
+        return ngettext("shared by %(counter)s partner", "shared by %(counter)s partners", self.shared_by) % {
+            "counter": localize(self.shared_by)
+        }
 
 
 @dataclass

@@ -176,8 +176,9 @@ class PartnersIndexPage(RoutablePageMixin, IntroPage):
 
     def comparable_pages(self):
         """The partner pages a reader may compare: live and public, under this index (so in its
-        language), with their partner and framework, by partner name (one query when evaluated)."""
-        pages = PartnerPage.objects.live().child_of(self).select_related("partner__framework")
+        language), with their partner and framework, by partner name (one query when evaluated). Their bodies
+        are not read: the comparison shows partners' names and links, and each body is a page of JSON."""
+        pages = PartnerPage.objects.live().child_of(self).select_related("partner__framework").defer_streamfields()
         return record_views.without_view_restrictions(pages).order_by("partner__name", "pk")
 
     # Found before the child pages: a partner page with the slug "compare" would be hidden by it.

@@ -5,6 +5,7 @@ owns the URL (/cooperation/) and the title and introduction editors write. Its f
 feeds) are in cms.exports and cms.feeds.
 """
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -12,9 +13,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Length, Substr
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.formats import localize
 from django.utils.functional import cached_property
 from django.utils.text import slugify
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from wagtail.models import PageViewRestriction
 
 from partnership.dates import PARSED_LANGUAGE
@@ -148,10 +150,12 @@ def facet_groups(filterset, counts):
             {
                 "value": str(value),
                 "label": label,
-                "count": counts[name].get(str(value), 0),
+                "count": count,
+                "count_label": entries_count(count),
                 "checked": str(value) in chosen,
             }
             for value, label in options_by_facet[name]
+            for count in [counts[name].get(str(value), 0)]
         ]
         groups.append(
             {
@@ -163,6 +167,19 @@ def facet_groups(filterset, counts):
             }
         )
     return groups
+
+
+def entries_count(n):
+    """“1 entry”, “1,234 entries”: ``n`` entries as the record writes it, in the active language. For lists
+    of options (a facet can have hundreds): the same words as a ``blocktranslate count``, at a fraction of its cost."""
+    return _entries_count(get_language(), n)
+
+
+@lru_cache(maxsize=2048)
+def _entries_count(language, n):
+    # Looking a plural up costs tens of microseconds (every app's catalogue is tried); the translations
+    # are fixed while the server runs, so each language's text for each count is looked up once.
+    return ngettext("%(counter)s entry", "%(counter)s entries", n) % {"counter": localize(n)}
 
 
 def entry_detail(request, record_page, slug):
