@@ -134,7 +134,9 @@ class IntroPage(SitePage):
 
 
 def live_partner_pages():
-    return PartnerPage.objects.live().public().select_related("partner__framework")
+    """Live, public partner pages with their partner and framework, for lists of them: without their bodies
+    (a page of JSON each, which no list shows)."""
+    return PartnerPage.objects.live().public().select_related("partner__framework").defer_streamfields()
 
 
 class HomePage(IntroPage):
