@@ -147,6 +147,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600" if REDIS_URL else "0"))
+# The record's facet index (partnership.facet_index) is built by one process after each change and read by
+# the others from this cache, when it is shared (Redis); a per-process cache would only hold a second copy.
+FACET_INDEX_CACHE = "default" if REDIS_URL else None
 
 # A front cache (Varnish in front of gunicorn, deploy/varnish/default.vcl; or a CDN speaking PURGE) at
 # FRONTEND_CACHE_URL, e.g. http://127.0.0.1:6081: public pages then carry s-maxage=FRONTEND_CACHE_SECONDS

@@ -137,3 +137,49 @@ def test_entries_in_order_are_sliced_like_a_list(demo_record):
     assert [entry.pk for entry in entries[10:]] == newest_first_undated_last[10:]
     with pytest.raises(TypeError):
         entries[3]
+
+
+def test_processes_share_each_version_of_the_index_through_the_cache(demo_record, settings, django_assert_num_queries):
+    """With FACET_INDEX_CACHE, a process that does not hold the current index reads it from the cache
+    (one query, the version) instead of building it (five); a change is never served from there."""
+    settings.FACET_INDEX_CACHE = "default"  # Redis in CI's PostgreSQL run, memory otherwise
+    locale_id = demo_record.first().locale_id
+    CooperationEntry.objects.public().first().save()  # a change: the record has a version (0 is never shared)
+    built = FacetIndex.current(locale_id)
+
+    FacetIndex.forget()  # as another process, which holds no index
+    with django_assert_num_queries(1):  # the version only
+        read = FacetIndex.current(locale_id)
+    assert read is not built
+    assert (read.ids, read.bits, read.start_years, read.end_years) == (
+        built.ids,
+        built.bits,
+        built.start_years,
+        built.end_years,
+    )
+    assert (read.open_ended, read.everything) == (built.open_ended, built.everything)
+    assert read.positions == {pk: i for i, pk in enumerate(built.ids)}
+
+    entry = CooperationEntry.objects.public().filter(partner__slug="japan", kind="milestone").first()
+    milestones = filters("partner=japan", demo_record, read).facet_counts()["kind"]["milestone"]
+    entry.unpublish()  # a new version: the cached one is older
+    FacetIndex.forget()
+    with django_assert_num_queries(5):  # the version, then the four that build it
+        rebuilt = FacetIndex.current(locale_id)
+    assert filters("partner=japan", demo_record, rebuilt).facet_counts()["kind"]["milestone"] == milestones - 1
+    FacetIndex.forget()
+    with django_assert_num_queries(1):  # …which the next process reads
+        assert FacetIndex.current(locale_id).bits == rebuilt.bits
+
+
+def test_an_index_never_changed_is_not_shared(demo_record, settings, django_assert_num_queries):
+    """Version 0 (no change recorded) could be another database's too: it is built, never cached."""
+    from partnership.models import RecordVersion
+
+    settings.FACET_INDEX_CACHE = "default"
+    RecordVersion.objects.all().delete()
+    locale_id = demo_record.first().locale_id
+    FacetIndex.current(locale_id)
+    FacetIndex.forget()  # another process
+    with django_assert_num_queries(5):  # the version (0), then built again: nothing was left in the cache
+        FacetIndex.current(locale_id)
