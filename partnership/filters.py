@@ -12,6 +12,8 @@ from operator import and_
 
 import django_filters
 from django import forms
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connections
 from django.db.models import BooleanField, CharField, Count, Exists, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Cast, ExtractYear
 from django.utils.translation import gettext
@@ -83,6 +85,15 @@ class SlugsFilter(django_filters.MultipleChoiceFilter):
         through = field.remote_field.through
         chosen = through.objects.filter(**{f"{field.m2m_reverse_field_name()}__slug__in": value})
         return queryset.filter(pk__in=chosen.values(field.m2m_field_name()))
+
+
+def primary_keys(queryset):
+    """The primary keys of ``queryset``'s rows (a list, in no given order), in one query. PostgreSQL sends
+    them as one array: at 100,000 entries a common word matches ~9,000, which Django would fetch 100 rows
+    at a time, each a row built in Python."""
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.aggregate(ids=ArrayAgg("pk"))["ids"] or []
+    return list(queryset.values_list("pk", flat=True))
 
 
 class CooperationEntryFilter(django_filters.FilterSet):
@@ -216,7 +227,7 @@ class CooperationEntryFilter(django_filters.FilterSet):
         if data.get("q"):
             if not hasattr(self, "_text_bits"):
                 matching = self.filter_text(self.queryset.order_by(), "q", data["q"])
-                self._text_bits = index.of_ids(matching.values_list("pk", flat=True))
+                self._text_bits = index.of_ids(primary_keys(matching))
             bits &= self._text_bits
         return bits
 
