@@ -1,8 +1,8 @@
 """The record's text search (``?q=``, CooperationEntryFilter.filter_text) finds the same entries on every
 database and by every path: each word a case-insensitive substring of the title, the description or the
-source sentence, words possibly in different fields, LIKE's wildcards taken as typed; and the record's path
-(the facet index's bits from the matching keys, which PostgreSQL sends as one array) finds the same as the
-queryset."""
+source sentence, words possibly in different fields. On PostgreSQL it reads one generated column (the
+three fields upper-cased and joined by newlines, partnership.0013); the reference here is the plain
+``icontains`` on each field, as it was written before."""
 
 from functools import reduce
 from operator import and_
@@ -78,7 +78,7 @@ def entries(loaded):
 
 
 def reference(queryset, value):
-    """The entries the search means, written out: ``icontains`` on each field, every word."""
+    """The entries as ``filter_text`` chose them before partnership.0013: ``icontains`` on each field."""
     words = list(dict.fromkeys(value.split()))
     matches = [Q(title__icontains=w) | Q(description__icontains=w) | Q(source_quote__icontains=w) for w in words]
     return set(queryset.filter(reduce(and_, matches)).values_list("pk", flat=True))
