@@ -33,6 +33,8 @@ HEADER = 2
 # the page's live, public translations and the home pages of every language (one query); an
 # entry's page one more, the entry's translations.
 LANGUAGES = 1
+# The exports on PostgreSQL turn off JIT compilation for their lines' query (one query): see PINNED below.
+EXPORT_JIT_OFF = 1 if connection.vendor == "postgresql" else 0
 PINNED = {
     # 1-3, 4-5 the privacy check; 6 every view restriction (the partner pages' public()); 7 the
     # record page's URL and privacy; 8 the latest entries; 9 the live partner pages.
@@ -62,9 +64,10 @@ PINNED = {
     # name, is current); 9 facet options (they validate the filters); 10 the areas' pks and slugs in name
     # order, 11 the programmes', 12 the places' (the relations' cells, partnership.serializers.export_lines);
     # 13 the entries' lines, written by the database with their relations' pks, read from one cursor a batch
-    # at a time. No query a batch. See the export test below.
-    "/cooperation/export.csv": ONE_LEVEL + 6,
-    "/cooperation/export.json": ONE_LEVEL + 6,
+    # at a time. No query a batch. See the export test below. On PostgreSQL one more, before 13:
+    # ``SET LOCAL jit = off`` (partnership.serializers.export_lines).
+    "/cooperation/export.csv": ONE_LEVEL + 6 + EXPORT_JIT_OFF,
+    "/cooperation/export.json": ONE_LEVEL + 6 + EXPORT_JIT_OFF,
     # 1-7; 8 the organisation's settings (the feed's author); 9 the feed's entries with their partner.
     "/cooperation/feed.atom": ONE_LEVEL + 2,
     # 1-7; 8 the partner; 9 the organisation's settings; 10 its entries.
