@@ -65,6 +65,8 @@ URLS = [
     ("site search", "/search/?q=training"),
     ("site search, two words", "/search/?q=liaison+officer"),
     ("sitemap", "/sitemap.xml"),
+    # The first page of the entries' section: what a crawler reads after the index (up to EntrySitemap.limit URLs).
+    ("sitemap, entries' first page", "/sitemap-entries.xml"),
     ("API, first page", "/api/v2/entries/?limit=20"),
     # {last}: the offset of the last page of every published entry (filled in per size).
     ("API, last page", "/api/v2/entries/?limit=20&offset={last}"),
@@ -581,9 +583,10 @@ def targets(report):
             f"({deepest['uncached_median_ms']:.1f} ms against {first['uncached_median_ms']:.1f} ms)."
         )
         if largest["entries"] >= 50_000:
+            section_ms = largest["urls"]["sitemap, entries' first page"]["uncached_median_ms"]
             lines.append(
                 f"- {name}, {largest_label}: `/sitemap.xml` a sitemap index past 50,000 URLs: "
-                f"{verdict(largest['sitemap_is_index'])}."
+                f"{verdict(largest['sitemap_is_index'])} (its entries' first page: {section_ms:.0f} ms)."
             )
     lines.append("")
     return lines

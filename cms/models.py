@@ -103,6 +103,21 @@ class SitePage(FixtureTracked, Page):
         context["canonical_url"] = request.build_absolute_uri(self.url)
         return context
 
+    def route(self, request, path_components):
+        """Wagtail's routing (``Page.route``), except that a child found by ``routed_children`` is read in
+        one query as its own type, with what its page shows, instead of as a Page and then its specific page.
+        A slug not found there is left to Wagtail (a child of another type, or a 404)."""
+        children = self.routed_children()
+        if path_components and children is not None:
+            child = children.filter(slug=path_components[0]).first()
+            if child is not None:
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def routed_children(self):
+        """The children ``route`` reads in one query (a queryset of one page type), or None: Wagtail's way."""
+        return None
+
     def get_sitemap_urls(self, request=None):
         """Wagtail's entry for the sitemap, with the page's live, public translations (itself included)
         as ``alternates`` (``[{"lang_code": "fr", "location": "http://…/fr/…/"}, …]``, plus ``x-default``,
@@ -170,6 +185,10 @@ class PartnersIndexPage(RoutablePageMixin, IntroPage):
         )
         context["compare_url"] = self.get_url(request) + self.reverse_subpage("compare")
         return context
+
+    def routed_children(self):
+        # Partner pages only (subpage_types), with the partner, its framework and the photo the page shows.
+        return PartnerPage.objects.child_of(self).select_related("partner__framework", "image")
 
     def get_cached_paths(self):
         """What a front cache purges when the index changes (wagtail.contrib.frontend_cache): the index and

@@ -178,8 +178,9 @@ class FacetIndex:
 
     def of_ids(self, ids):
         """The bitset of the entries whose primary keys are ``ids`` (those not in the index are ignored)."""
-        positions = self.positions
-        return bitset([positions[pk] for pk in ids if pk in positions], len(self.ids))
+        # One lookup an id (a search's keys are thousands: "maritime" gives 8,700 at 100,000 entries).
+        found = map(self.positions.get, ids)
+        return bitset([position for position in found if position is not None], len(self.ids))
 
     def chosen(self, facet, values):
         """The entries having any of ``values`` in ``facet`` (every entry when ``values`` is empty)."""

@@ -109,7 +109,7 @@ def locs(content):
 
 @pytest.fixture
 def small_limit(monkeypatch):
-    """Ten entries a sitemap file instead of the protocol's 50,000: the 24 entries make three pages, and
+    """Ten entries a sitemap file instead of EntrySitemap's 5,000: the 24 entries make three pages, and
     the site's URLs are more than one file may hold."""
     monkeypatch.setattr(EntrySitemap, "limit", 10)
 
