@@ -37,12 +37,12 @@ LANGUAGES = 1
 # The exports on PostgreSQL turn off JIT compilation for their lines' query (one query): see PINNED below.
 EXPORT_JIT_OFF = 1 if connection.vendor == "postgresql" else 0
 PINNED = {
-    # 1-3, 4-5 the privacy check; 6 every view restriction (the partner pages' public()); 7 the
-    # record page's URL and privacy; 8 the latest entries; 9 the live partner pages.
-    "/": 3 + PRIVACY + 4 + HEADER + LANGUAGES,
-    # 1-7; 8 every view restriction (public()); 9 the breadcrumbs (the page's ancestors); 10 the
-    # live partner pages with their partner and framework.
-    "/partners/": ONE_LEVEL + 3 + HEADER + LANGUAGES,
+    # 1-3, 4-5 the privacy check; 6 the record page's URL and privacy; 7 the latest entries; 8 the
+    # live, public partner pages (their view restrictions a subquery: cms.models.live_partner_pages).
+    "/": 3 + PRIVACY + 3 + HEADER + LANGUAGES,
+    # 1-7; 8 the breadcrumbs (the page's ancestors); 9 the live, public partner pages with their
+    # partner and framework.
+    "/partners/": ONE_LEVEL + 2 + HEADER + LANGUAGES,
     # 1-5 as above, 6 the partner page as a PartnerPage with its partner, framework and photo (its
     # parent reads it so: cms.models.SitePage.route); 7-8 the privacy check; 9 the record page's URL
     # and privacy; 10 the partner's live entries; 11-13 their areas, programmes and places; 14 the
@@ -274,6 +274,24 @@ def test_only_pages_under_the_sites_root_are_found(client, loaded):
     other_home.add_child(instance=Page(title="Secret", slug="secret"))
     assert client.get("/secret/").status_code == 404
     assert client.get("/other-home/secret/").status_code == 404
+
+
+@pytest.mark.parametrize("restricted", [PartnerPage, PartnersIndexPage], ids=["the page", "its parent"])
+def test_a_private_partner_page_is_listed_on_neither_the_home_page_nor_the_partners_index(
+    client, loaded, restricted
+):
+    """Lists of partner pages leave out those a view restriction covers, on the page or above it (the
+    restriction a subquery of the list's query: cms.models.live_partner_pages)."""
+
+    def links_to_japan(url):
+        soup = BeautifulSoup(client.get(url).content, "html.parser")
+        return soup.select('main a[href="/partners/japan/"]')
+
+    assert links_to_japan("/") and links_to_japan("/partners/")
+    PageViewRestriction.objects.create(page=restricted.objects.get(), restriction_type=PageViewRestriction.LOGIN)
+    assert not links_to_japan("/")
+    if restricted is PartnerPage:
+        assert not links_to_japan("/partners/")
 
 
 @pytest.mark.parametrize(
