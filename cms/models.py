@@ -104,19 +104,32 @@ class SitePage(FixtureTracked, Page):
         return context
 
     def route(self, request, path_components):
-        """Wagtail's routing (``Page.route``), except that a child found by ``routed_children`` is read in
-        one query as its own type, with what its page shows, instead of as a Page and then its specific page.
-        A slug not found there is left to Wagtail (a child of another type, or a 404)."""
-        children = self.routed_children()
-        if path_components and children is not None:
-            child = children.filter(slug=path_components[0]).first()
+        """Wagtail's routing (``Page.route``), except that a child is read in one query as its own type, with
+        what its page shows (``routed_child``), instead of as a Page and then as its specific page."""
+        if path_components:
+            child = self.routed_child(path_components[0])
             if child is not None:
                 return child.route(request, path_components[1:])
         return super().route(request, path_components)
 
-    def routed_children(self):
-        """The children ``route`` reads in one query (a queryset of one page type), or None: Wagtail's way."""
-        return None
+    def routed_child(self, slug):
+        """The child page at ``slug`` as its own type, or None (then Wagtail's routing decides: a 404, or a
+        child of a type ``subpage_types`` does not name, as the admin's rule is not the tree's).
+
+        One query: the Page joined to the row of each type this page allows (Django follows a child
+        model's parent link back from Page), and to what that type's ``routed_with`` names.
+        """
+        allowed = self.allowed_subpage_models()
+        if not allowed:
+            return None
+        related = []
+        for model in allowed:
+            name = model._meta.model_name  # the reverse name of the child model's link to Page
+            related += [name, *(f"{name}__{field}" for field in getattr(model, "routed_with", ()))]
+        found = Page.objects.child_of(self).filter(slug=slug).select_related(*related).first()
+        if found is None or found.specific_class not in allowed:
+            return None
+        return getattr(found, found.specific_class._meta.model_name)
 
     def get_sitemap_urls(self, request=None):
         """Wagtail's entry for the sitemap, with the page's live, public translations (itself included)
@@ -188,10 +201,6 @@ class PartnersIndexPage(RoutablePageMixin, IntroPage):
         context["compare_url"] = self.get_url(request) + self.reverse_subpage("compare")
         return context
 
-    def routed_children(self):
-        # Partner pages only (subpage_types), with the partner, its framework and the photo the page shows.
-        return PartnerPage.objects.child_of(self).select_related("partner__framework", "image")
-
     def get_cached_paths(self):
         """What a front cache purges when the index changes (wagtail.contrib.frontend_cache): the index and
         its comparison of partners (with any query string: see cms.frontend_cache)."""
@@ -246,6 +255,8 @@ class PartnerPage(SitePage):
 
     parent_page_types = ["cms.PartnersIndexPage"]
     subpage_types = []
+    # Read with the page when its parent routes to it (SitePage.routed_child): the page shows all three.
+    routed_with = ("partner__framework", "image")
 
     translatable_fields = [
         *SitePage.translatable_fields,

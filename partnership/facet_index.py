@@ -84,6 +84,8 @@ class FacetIndex:
     end_years: dict = field(default_factory=dict)
     open_ended: int = 0
     everything: int = 0
+    # What readers of this version computed from the records it covers (``derived``), held with it.
+    derived_values: dict = field(default_factory=dict)
 
     _cache = {}
     _lock = threading.Lock()
@@ -175,6 +177,17 @@ class FacetIndex:
                 options.setdefault(slug, []).append(index.positions[pk])
             index.bits[facet] = bitsets(options, size)
         return index
+
+    def derived(self, key, compute):
+        """``compute()``'s value, computed once in this process for this index's version, then kept with it:
+        for what is read from the entries or the records they name (every write to them gives a new version,
+        so a new index). ``key``: hashable, naming what is computed and from what. The value is shared by
+        every request that reads this index: it must not be changed."""
+        try:
+            return self.derived_values[key]
+        except KeyError:
+            value = self.derived_values[key] = compute()
+            return value
 
     def of_ids(self, ids):
         """The bitset of the entries whose primary keys are ``ids`` (those not in the index are ignored)."""

@@ -397,19 +397,27 @@ class CooperationEntryFilter(django_filters.FilterSet):
     def facet_options(self):
         """Each facet's choices (every value its filter accepts) and options (those listed to readers,
         and any chosen), each a list of ``(slug, name)`` in the order readers expect; one query (a UNION ALL).
-        With a facet index, which records published entries name is read from it, not from subqueries."""
-        per_model = [
-            self.facet_records(facet, model)
-            .order_by()
-            .values(facet_name=Value(facet, output_field=CharField()), value=F("slug"), label=F("name"))
-            .annotate(sort_key=F(ordering), listed=self.listed(facet))
-            for facet, (model, ordering) in self.FACET_RECORDS.items()
-        ]
+        With a facet index, which records published entries name is read from it, not from subqueries, and
+        the records are read once for its version (``FacetIndex.derived``): no query."""
+
+        def records():
+            per_model = [
+                self.facet_records(facet, model)
+                .order_by()
+                .values(facet_name=Value(facet, output_field=CharField()), value=F("slug"), label=F("name"))
+                .annotate(sort_key=F(ordering), listed=self.listed(facet))
+                for facet, (model, ordering) in self.FACET_RECORDS.items()
+            ]
+            return sorted(per_model[0].union(*per_model[1:], all=True), key=lambda r: (r["sort_key"], r["label"]))
+
+        if self.facet_index is not None:
+            rows = self.facet_index.derived(("facet records", self.locale_id), records)
+        else:
+            rows = records()
         choices = {facet: [] for facet in self.FACETS}
         options = {facet: [] for facet in self.FACETS}
         getlist = getattr(self.data, "getlist", None)  # a QueryDict; a plain dict chooses nothing here
         chosen = {facet: set(getlist(facet)) if getlist else set() for facet in self.FACETS}
-        rows = sorted(per_model[0].union(*per_model[1:], all=True), key=lambda r: (r["sort_key"], r["label"]))
         named = self.facet_index.bits if self.facet_index is not None else None
         for row in rows:
             facet, option = row["facet_name"], (row["value"], row["label"])

@@ -1,7 +1,7 @@
 """SQL queries per public URL: pinned, each with what it is for, and identical with 1,000 more entries.
 
-Pages are found by Wagtail's own routing (``Page.route``: two queries per level below the home page;
-one for a partner page, which its parent reads as such: ``cms.models.SitePage.route``)
+Pages are found by Wagtail's routing (``Page.route``), each level below the home page read as its own
+type in one query (``cms.models.SitePage.routed_child``; Wagtail's own reads a Page, then its specific page),
 and checked by Wagtail's own privacy check (``Page.get_view_restrictions``, run by its
 ``before_serve_page`` hook: two queries); these tests also prove it serves, refuses and protects
 the site's pages as expected.
@@ -22,11 +22,11 @@ from tests.cms.test_models import add_entries
 pytestmark = pytest.mark.django_db
 
 # Every page request starts with: 1 the Site for the host; 2 the active Locale; 3 the home page as
-# its specific type. Wagtail's routing then costs, for each level below the home page, the child
-# page by its slug and the child as its specific type; its privacy check, the pages above the page
-# found (whether any is an alias) and the view restrictions on them and on the page.
+# its specific type. The routing then costs, for each level below the home page, the child page by
+# its slug as its specific type (cms.models.SitePage.routed_child); Wagtail's privacy check, the
+# pages above the page found (whether any is an alias) and the view restrictions on them and on the page.
 PRIVACY = 2
-ONE_LEVEL = 3 + 2 + PRIVACY  # 1-3, 4-5 the page one level down, 6-7 the privacy check
+ONE_LEVEL = 3 + 1 + PRIVACY  # 1-3, 4 the page one level down, 5-6 the privacy check
 # Every HTML page adds, for its header: the organisation's settings (name, logo: Wagtail site
 # settings) and the main navigation (the home page's live children shown in menus).
 HEADER = 2
@@ -40,44 +40,44 @@ PINNED = {
     # 1-3, 4-5 the privacy check; 6 the record page's URL and privacy; 7 the latest entries; 8 the
     # live, public partner pages (their view restrictions a subquery: cms.models.live_partner_pages).
     "/": 3 + PRIVACY + 3 + HEADER + LANGUAGES,
-    # 1-7; 8 the breadcrumbs (the page's ancestors); 9 the live, public partner pages with their
+    # 1-6; 7 the breadcrumbs (the page's ancestors); 8 the live, public partner pages with their
     # partner and framework.
     "/partners/": ONE_LEVEL + 2 + HEADER + LANGUAGES,
-    # 1-5 as above, 6 the partner page as a PartnerPage with its partner, framework and photo (its
-    # parent reads it so: cms.models.SitePage.route); 7-8 the privacy check; 9 the record page's URL
-    # and privacy; 10 the partner's live entries; 11-13 their areas, programmes and places; 14 the
-    # areas named by the page's entry blocks; 15 the breadcrumbs.
+    # 1-4 as above, 5 the partner page with its partner, framework and photo (PartnerPage.routed_with);
+    # 6-7 the privacy check; 8 the record page's URL and privacy; 9 the partner's live entries;
+    # 10-12 their areas, programmes and places; 13 the areas named by the page's entry blocks; 14 the
+    # breadcrumbs.
     "/partners/japan/": ONE_LEVEL + 1 + 7 + HEADER + LANGUAGES,
-    # 1-7; 8 the record's version (whether this process's facet index is current: partnership.facet_index);
-    # 9 every facet's options (one UNION); 10 the breadcrumbs; 11 one page of entries (by primary key,
-    # from the index; in another sort than the default, the page in SQL's order); 12-13 their areas and
-    # programmes. The facet counts, the total and the charts come from the index: no query.
-    "/cooperation/": ONE_LEVEL + 6 + HEADER + LANGUAGES,
-    "/cooperation/?area=maritime-security&kind=post&kind=exercise&sort=title": ONE_LEVEL + 6 + HEADER + LANGUAGES,
+    # 1-6; 7 the record's version (whether this process's facet index is current: partnership.facet_index);
+    # 8 the breadcrumbs; 9 one page of entries (by primary key, from the index; in another sort than the
+    # default, the page in SQL's order); 10-11 their areas and programmes. The facets' options (read once
+    # for the index's version: FacetIndex.derived), counts, total and charts come from the index: no query.
+    "/cooperation/": ONE_LEVEL + 5 + HEADER + LANGUAGES,
+    "/cooperation/?area=maritime-security&kind=post&kind=exercise&sort=title": ONE_LEVEL + 5 + HEADER + LANGUAGES,
     # + 1 the keys of the entries matching the words searched (the index holds no text).
-    "/cooperation/?partner=japan&area=cyber-defence&programme=nope&q=japan&page=99": ONE_LEVEL + 7 + HEADER + LANGUAGES,
-    # 1-7; 8 the entry; 9-12 its areas, programmes, places and beneficiaries; 13 its partner's
-    # page; 14 related entries; 15 the breadcrumbs (the record page's ancestors).
+    "/cooperation/?partner=japan&area=cyber-defence&programme=nope&q=japan&page=99": ONE_LEVEL + 6 + HEADER + LANGUAGES,
+    # 1-6; 7 the entry; 8-11 its areas, programmes, places and beneficiaries; 12 its partner's
+    # page; 13 related entries; 14 the breadcrumbs (the record page's ancestors).
     # + 2 the language links: the record page's translations and homes, the entry's translations.
     "/cooperation/japan-liaison-officer-maritime-command/": ONE_LEVEL + 8 + HEADER + LANGUAGES + 1,
     # Files under the record page (Wagtail's serve view, see cms/urls.py) are routed and checked the same way
-    # (1-7), then: 8 the record's version (the facet index, which tells which records published entries
-    # name, is current); 9 facet options (they validate the filters); 10 the areas' pks and slugs in name
-    # order, 11 the programmes', 12 the places' (the relations' cells, partnership.serializers.export_lines);
-    # 13 the entries' lines, written by the database with their relations' pks, read from one cursor a batch
-    # at a time. No query a batch. See the export test below. On PostgreSQL one more, before 13:
-    # ``SET LOCAL jit = off`` (partnership.serializers.export_lines).
-    "/cooperation/export.csv": ONE_LEVEL + 6 + EXPORT_JIT_OFF,
-    "/cooperation/export.json": ONE_LEVEL + 6 + EXPORT_JIT_OFF,
-    # 1-7; 8 the organisation's settings (the feed's author); 9 the feed's entries with their partner.
+    # (1-6), then: 7 the record's version (the facet index, which tells which records published entries
+    # name, is current, and holds the facets' options, which validate the filters); 8 the areas' pks and
+    # slugs in name order, 9 the programmes', 10 the places' (the relations' cells,
+    # partnership.serializers.export_lines); 11 the entries' lines, written by the database with their
+    # relations' pks, read from one cursor a batch at a time. No query a batch. See the export test below.
+    # On PostgreSQL one more, before 11: ``SET LOCAL jit = off`` (partnership.serializers.export_lines).
+    "/cooperation/export.csv": ONE_LEVEL + 5 + EXPORT_JIT_OFF,
+    "/cooperation/export.json": ONE_LEVEL + 5 + EXPORT_JIT_OFF,
+    # 1-6; 7 the organisation's settings (the feed's author); 8 the feed's entries with their partner.
     "/cooperation/feed.atom": ONE_LEVEL + 2,
-    # 1-7; 8 the partner; 9 the organisation's settings; 10 its entries.
+    # 1-6; 7 the partner; 8 the organisation's settings; 9 its entries.
     "/cooperation/feeds/japan.atom": ONE_LEVEL + 3,
     # The API: no page routing. 1 whether the record pages are public (their entries are served only while
     # they are); 2 the record's version (the facet index, as /cooperation/'s: it gives the total and the
-    # page's pks, no count); 3 the filters' options (once: the view keeps its queryset); 4 the page of
-    # entries by pk; 5-8 their relations; 9 the Site (the URLs' host).
-    "/api/v2/entries/?partner=japan&limit=20": 9,
+    # page's pks, no count; and the filters' options, FacetIndex.derived); 3 the page of entries by pk;
+    # 4-7 their relations; 8 the Site (the URLs' host).
+    "/api/v2/entries/?partner=japan&limit=20": 8,
     # + 1 the Site for the host (no page routing found it); + 1 the active Locale, whose pages and
     # entries alone are searched (the language links cost none here: search is in every language); + 1 the
     # partners of the entries found (cms.views.search: joined to the ranked entries, PostgreSQL planned badly).
@@ -87,16 +87,16 @@ PINNED = {
     # counted again by Wagtail's sitemap; 8-12 the pages, then their specific fields (one query a page
     # type); 13 the entries (a page of them); 14 their translations.
     "/sitemap.xml": 14,
-    # A route of the partners index (cms.compare), 1-7 as "/partners/"; 8 the record page's URL and
-    # privacy; 9 the partner pages that may be compared (the form's choices, with partner and
-    # framework); 10 the breadcrumbs; 11 the chosen partner's translations, for the language switcher's
+    # A route of the partners index (cms.compare), 1-6 as "/partners/"; 7 the record page's URL and
+    # privacy; 8 the partner pages that may be compared (the form's choices, with partner and
+    # framework); 9 the breadcrumbs; 10 the chosen partner's translations, for the language switcher's
     # link to the same start in the other language. With one partner chosen there is nothing to compare yet.
     "/partners/compare/?partner=japan": ONE_LEVEL + 4 + HEADER + LANGUAGES,
 }
-# Comparing two to four partners adds to the above: 12 the record's version (its facet index gives the
-# counts by partner × area, kind and programme); 13 the areas' and programmes' names and the areas each
-# partner declares (one UNION ALL); 14 each partner's latest milestones; 15 its latest amounts stated
-# (the partners' translations, 11 above, are the compared partners').
+# Comparing two to four partners adds to the above: 11 the record's version (its facet index gives the
+# counts by partner × area, kind and programme); 12 the areas' and programmes' names and the areas each
+# partner declares (one UNION ALL); 13 each partner's latest milestones; 14 its latest amounts stated
+# (the partners' translations, 10 above, are the compared partners').
 COMPARE = ONE_LEVEL + 8 + HEADER + LANGUAGES
 
 
@@ -104,14 +104,15 @@ RECORD_URLS = [url for url in PINNED if url.startswith("/cooperation/?") or url 
 
 
 # After any change to the entries, the first request in each process rebuilds the record's facet index:
-# the published entries (bit positions, partner, kind, years), then their areas, programmes and beneficiaries.
-INDEX_BUILT = 4
+# the published entries (bit positions, partner, kind, years), then their areas, programmes and beneficiaries;
+# then reads the records the facets offer (FacetIndex.derived, once for the new version).
+INDEX_BUILT = 5
 
 
 @pytest.mark.parametrize("url", RECORD_URLS)
 def test_the_records_counts_and_charts_cost_the_same_queries_with_10_and_200_entries(client, loaded, url):
     """The record's counts and pictures come from its facet index, so a record of 10 generated entries
-    (over 10 years) and one of 200 (over 20) cost the same: the pinned queries, and four more on the
+    (over 10 years) and one of 200 (over 20) cost the same: the pinned queries, and five more on the
     first request after the entries changed (the index rebuilt), whatever their number."""
     add_entries(10)
     client.get(url)  # warm Wagtail's caches
@@ -277,9 +278,7 @@ def test_only_pages_under_the_sites_root_are_found(client, loaded):
 
 
 @pytest.mark.parametrize("restricted", [PartnerPage, PartnersIndexPage], ids=["the page", "its parent"])
-def test_a_private_partner_page_is_listed_on_neither_the_home_page_nor_the_partners_index(
-    client, loaded, restricted
-):
+def test_a_private_partner_page_is_listed_on_neither_the_home_page_nor_the_partners_index(client, loaded, restricted):
     """Lists of partner pages leave out those a view restriction covers, on the page or above it (the
     restriction a subquery of the list's query: cms.models.live_partner_pages)."""
 

@@ -111,6 +111,35 @@ def test_the_index_is_rebuilt_after_every_kind_of_change(demo_record):
     assert current_version() == version  # a rolled-back change gives its token back
 
 
+def test_the_facets_options_are_read_once_a_version_and_follow_every_change_to_the_records(
+    demo_record, django_assert_num_queries
+):
+    """The records the facets offer are read once for each version of the index (FacetIndex.derived), and
+    a record created, renamed or deleted is offered, under its new name, or not, from the next request."""
+    locale_id = demo_record.first().locale_id
+
+    def current_filters(query=""):
+        index = FacetIndex.current(locale_id)
+        return CooperationEntryFilter(QueryDict(query), queryset=demo_record, locale_id=locale_id, facet_index=index)
+
+    current_filters()  # the options read for this version
+    with django_assert_num_queries(1):  # the version's token only
+        options = current_filters().options
+    assert ("cyber-defence", "Cyber defence") in options["area"]
+
+    cyber = Area.objects.get(slug="cyber-defence", locale_id=locale_id)
+    cyber.name = "Cyber defence and resilience"
+    cyber.save()
+    assert ("cyber-defence", "Cyber defence and resilience") in current_filters().options["area"]
+
+    japan = Partner.objects.get(slug="japan", locale_id=locale_id)
+    partner = Partner.objects.create(name="Aotearoa", slug="aotearoa", locale_id=locale_id, framework=japan.framework)
+    chosen = current_filters("partner=aotearoa")
+    assert chosen.form.is_valid() and ("aotearoa", "Aotearoa") in chosen.choices["partner"]
+    partner.delete()
+    assert "aotearoa" not in dict(current_filters().choices["partner"])
+
+
 def test_a_page_of_bits_starts_after_offset_set_bits():
     positions = [1, 3, 4, 6, 9, 10, 15]
     index = FacetIndex(ids=[100 + i for i in range(16)], positions={100 + i: i for i in range(16)})
