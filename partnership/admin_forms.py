@@ -28,6 +28,7 @@ from wagtail.admin.panels import (
     TitleFieldPanel,
 )
 from wagtail.admin.widgets.slug import SlugInput
+from wagtail.models import Page, TranslatableMixin
 
 from .dates import PARSED_LANGUAGE, InvalidFuzzyDate, format_period, parse_period
 from .importer.documents import document_sentences
@@ -114,7 +115,31 @@ class SourceSelect(forms.Select):
 # --- The entry form ---------------------------------------------------------------------------------
 
 
-class CooperationEntryForm(ScheduleThatHasRunFormMixin, WagtailAdminModelForm):
+class OwnLanguageChoicesMixin:
+    """A form of a record in one language (a TranslatableMixin instance: an entry, a partner, a partner
+    page…) offers, for each relation to translatable records (its partner, source, areas, framework…),
+    only the records of that language. Each language's public record, pages and API list their own
+    records: an English entry tagged with a French area would be counted under an area no English reader
+    is offered. A record of another language posted anyway is refused as an invalid choice on its
+    field, and nothing is saved. Pages are left out: the site's trees link their own pages."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        locale_id = getattr(self.instance, "locale_id", None)
+        if locale_id is None:
+            return
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            model = getattr(queryset, "model", None)
+            if model is not None and issubclass(model, TranslatableMixin) and not issubclass(model, Page):
+                field.queryset = queryset.filter(locale_id=locale_id)
+
+
+class TranslatableRecordForm(OwnLanguageChoicesMixin, WagtailAdminModelForm):
+    """The admin form of the reference records (partners, frameworks, areas, programmes, places, sources)."""
+
+
+class CooperationEntryForm(ScheduleThatHasRunFormMixin, OwnLanguageChoicesMixin, WagtailAdminModelForm):
     """The entry's admin form: a ``period`` typed as written sets the five date fields.
 
     Left empty, the date fields are used as they are. An unreadable period is a form error on

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import CopyView, CreateView, EditView, InspectView, SnippetViewSetGroup
@@ -101,6 +102,13 @@ class SnippetViewSet(WagtailSnippetViewSet):
     edit_view_class = RaceSafeEditView
     copy_view_class = NewRecordCopyView
     index_view_class = admin_views.IndexView  # exports neutralise formulas
+
+    def get_edit_handler(self):
+        # A viewset's ``panels`` with the form that offers only the record's own language's records in its
+        # relations (admin_forms.TranslatableRecordForm); the entry's ``edit_handler`` names its own.
+        if hasattr(self, "edit_handler"):
+            return super().get_edit_handler()
+        return ObjectList(self.panels, base_form_class=admin_forms.TranslatableRecordForm).bind_to_model(self.model)
 
 
 class EntryInspectView(InspectView):

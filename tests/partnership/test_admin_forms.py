@@ -320,3 +320,67 @@ def test_every_listing_search_finds_records_by_their_words(admin, model, words, 
     response = admin.get(snippet_url(model, ""), {"q": words})
     assert response.status_code == 200
     assert found in BeautifulSoup(response.content, "html.parser").select_one("main").get_text(" ")
+
+
+# --- A record's relations stay in its language ---------------------------------------------------------
+
+# Every relation of a record in the admin to records that exist in each language (translatable snippets).
+OWN_LANGUAGE_RELATIONS = [
+    (CooperationEntry, "partner"),
+    (CooperationEntry, "source"),
+    (CooperationEntry, "areas"),
+    (CooperationEntry, "programmes"),
+    (CooperationEntry, "places"),
+    (CooperationEntry, "beneficiaries"),
+    (Partner, "framework"),
+    (Partner, "areas"),
+    (Programme, "parent"),
+]
+
+
+def offered_values(response, name):
+    """The values the form in ``response`` offers for field ``name``: its checkboxes' and options' (a chooser
+    offers its choices in a modal: none here)."""
+    soup = BeautifulSoup(response.content, "html.parser")
+    fields = soup.select(f"input[type=checkbox][name={name}], select[name={name}] option")
+    return {int(field["value"]) for field in fields if field.get("value")}
+
+
+@pytest.mark.parametrize(("model", "name"), OWN_LANGUAGE_RELATIONS, ids=lambda v: getattr(v, "__name__", v))
+def test_a_records_form_offers_and_takes_only_records_of_its_own_language(admin, translated, model, name):
+    """An English entry tagged with a French area would be counted under an area no English reader is
+    offered (each language's record lists its own records): the form offers the English ones only, and
+    one of another language posted anyway is refused on its field, with nothing saved."""
+    record = model.objects.filter(locale__language_code="en").order_by("pk").first()
+    related = model._meta.get_field(name).related_model
+    english = set(related.objects.filter(locale__language_code="en").values_list("pk", flat=True))
+    french = related.objects.filter(locale__language_code="fr").order_by("pk").first()
+    assert french is not None and french.pk not in english
+
+    response = admin.get(snippet_url(model, "edit", record.pk))
+    assert offered_values(response, name) <= english
+    data = posted_form(response)
+    data[name] = [str(french.pk)] if model._meta.get_field(name).many_to_many else str(french.pk)
+    before = database_snapshot()
+
+    response = admin.post(snippet_url(model, "edit", record.pk), data)
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in field_errors(response, name)
+    assert database_snapshot() == before
+
+
+def test_a_partner_pages_partner_is_one_of_its_language(admin, translated):
+    """The page form too: the English Japan page cannot be made about the French partner record."""
+    page = PartnerPage.objects.get(slug="japan", locale__language_code="en")
+    french = Partner.objects.get(translation_key=page.partner.translation_key, locale__language_code="fr")
+    admin.get(f"/admin/pages/{page.pk}/edit/")  # opened first, as an editor does (its photo's preview is made)
+    before = database_snapshot()
+
+    response = admin.post(f"/admin/pages/{page.pk}/edit/", page_form(page, partner=french.pk))
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert database_snapshot() == before
+    english = Partner.objects.get(translation_key=page.partner.translation_key, locale__language_code="en")
+    assert admin.post(f"/admin/pages/{page.pk}/edit/", page_form(page, partner=english.pk)).status_code == 302
