@@ -65,3 +65,28 @@ def test_bad_choices_are_explained_and_pass_axe(demo_site, page):
     assert axe_violations(page) == []
     assert html_checker_errors(page.content()) == []
     assert not page_scrolls_sideways(page)
+
+
+def test_on_a_phone_the_comparison_says_its_tables_scroll_and_keeps_their_captions_in_view(demo_site, page):
+    """On a phone each table is wider than the screen: a sentence above them says so (not on a desktop,
+    where they fit), and each caption's text stays within the visible part of its table, wrapped there,
+    whether the table is scrolled to its start or to its end (it was cut off mid-line)."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"{demo_site.url}/partners/compare/?partner=japan&partner=finland")
+    hint = page.get_by_text("swipe or scroll each one sideways")
+    assert hint.is_visible()
+    regions = page.locator('.compare-table[role="region"]')
+    assert regions.count() >= 3
+    for i in range(regions.count()):
+        region = regions.nth(i)
+        assert region.evaluate("box => box.scrollWidth > box.clientWidth"), "the table fits: nothing to say"
+        caption = region.locator(".compare-table__caption")
+        for scrolled in ("start", "end"):
+            region.evaluate(f"box => {{ box.scrollLeft = '{scrolled}' === 'end' ? box.scrollWidth : 0; }}")
+            shown, text = region.bounding_box(), caption.bounding_box()
+            assert shown["x"] <= text["x"] and text["x"] + text["width"] <= shown["x"] + shown["width"], (
+                f"table {i + 1}'s caption leaves the screen, scrolled to its {scrolled}"
+            )
+    assert not page_scrolls_sideways(page)
+    page.set_viewport_size(DESKTOP)
+    assert not hint.is_visible()
