@@ -14,8 +14,8 @@ nothing inline.
 """
 
 from django import forms
-from django.db import transaction
-from django.db.models import F
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -118,21 +118,34 @@ class SourceSelect(forms.Select):
 class OwnLanguageChoicesMixin:
     """A form of a record in one language (a TranslatableMixin instance: an entry, a partner, a partner
     page…) offers, for each relation to translatable records (its partner, source, areas, framework…),
-    only the records of that language. Each language's public record, pages and API list their own
-    records: an English entry tagged with a French area would be counted under an area no English reader
-    is offered. A record of another language posted anyway is refused as an invalid choice on its
-    field, and nothing is saved. Pages are left out: the site's trees link their own pages."""
+    the records of that language, and those the record holds already.
+
+    Each language's public record, pages and API list their own records: offering both languages' put
+    “Maritime security” beside “Sécurité maritime”, and an English entry could be given the French
+    partner. A record of another language is still kept where the record holds it (a French entry keeps
+    an English area until the area is translated: ``models.RelationsFollowTranslation``); one chosen anew is refused on
+    its field, naming the language, and nothing is saved. Pages are left out: the site's trees link their
+    own pages.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        locale_id = getattr(self.instance, "locale_id", None)
-        if locale_id is None:
+        locale = getattr(self.instance, "locale", None) if getattr(self.instance, "locale_id", None) else None
+        if locale is None:
             return
-        for field in self.fields.values():
+        message = gettext("Choose one in this record’s language (%(language)s).") % {
+            "language": locale.get_display_name()
+        }
+        for name, field in self.fields.items():
             queryset = getattr(field, "queryset", None)
             model = getattr(queryset, "model", None)
-            if model is not None and issubclass(model, TranslatableMixin) and not issubclass(model, Page):
-                field.queryset = queryset.filter(locale_id=locale_id)
+            if model is None or not issubclass(model, TranslatableMixin) or issubclass(model, Page):
+                continue
+            held = self.initial.get(name)  # a pk or a record; for many, a list or a queryset of them
+            held = [] if held is None else [held] if isinstance(held, str | int | models.Model) else list(held)
+            held_pks = [getattr(record, "pk", record) for record in held]
+            field.queryset = queryset.filter(Q(locale_id=locale.pk) | Q(pk__in=held_pks))
+            field.error_messages["invalid_choice"] = message
 
 
 class TranslatableRecordForm(OwnLanguageChoicesMixin, WagtailAdminModelForm):

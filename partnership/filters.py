@@ -394,6 +394,26 @@ class CooperationEntryFilter(django_filters.FilterSet):
             return Value(True, output_field=BooleanField())
         return Exists(CooperationEntry.objects.filter(live=True, **{self.LISTED_THROUGH[facet]: OuterRef("pk")}))
 
+    def record_translations(self, facet):
+        """``{slug: {language code: slug}}``: each record ``facet`` offers in this filter's language (by its
+        slug), with its slug in every language it exists in, itself included; for the same filters in another
+        language. Read once per version of the facet index (one query without one)."""
+        model = self.FACET_RECORDS[facet][0]
+
+        def read():
+            by_key, own = {}, {}
+            for key, slug, code, locale_id in model.objects.values_list(
+                "translation_key", "slug", "locale__language_code", "locale_id"
+            ):
+                by_key.setdefault(key, {})[code] = slug
+                if locale_id == self.locale_id:
+                    own[slug] = key
+            return {slug: by_key[key] for slug, key in own.items()}
+
+        if self.facet_index is None:
+            return read()
+        return self.facet_index.derived(("record translations", facet, self.locale_id), read)
+
     def facet_options(self):
         """Each facet's choices (every value its filter accepts) and options (those listed to readers,
         and any chosen), each a list of ``(slug, name)`` in the order readers expect; one query (a UNION ALL).

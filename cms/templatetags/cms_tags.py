@@ -114,9 +114,9 @@ NOT_AVAILABLE = {
 }
 NOT_AVAILABLE_FALLBACK = gettext_noop("This page is not available in this language.")
 HOME_PAGE = gettext_noop("Home page")
-# A filtered record keeps, in another language, only the filters whose values mean the same in every
-# language; the others (partner, area, programme, beneficiary, the search words) name records by
-# their language's slugs or are words in its language.
+# A filtered record keeps, in another language, the filters whose values mean the same in every
+# language, and those naming records (partner, area, programme, beneficiary) with the slugs of the
+# same records in that language; the search words, which are words of its language, are left out.
 PORTABLE_FILTERS = ("kind", "year_from", "year_to", "sort")
 
 
@@ -201,7 +201,9 @@ def _compare_translations(context, translations):
 
 def _route_translations(context, page, translations):
     """What the record page serves, in each language: the entry's translation under the record page's
-    (one query), or the record with its portable filters; ``translations`` are the record page's."""
+    (one query), or the record with its filters in that language (``PORTABLE_FILTERS`` as they are, the
+    records chosen by their slugs there: no query, from the facet index); ``translations`` are the record
+    page's."""
     entry = context.get("entry")
     if entry is not None and getattr(entry, "translation_key", None):
         entries = (
@@ -213,15 +215,22 @@ def _route_translations(context, page, translations):
         slugs = {found.locale.language_code: found.slug for found in entries}
         return {code: f"{url}{slugs[code]}/" for code, url in translations.items() if code in slugs}
     request = context.get("request")
-    query = request.GET.copy() if request is not None else None
-    if query:
-        for name in list(query):
-            if name not in PORTABLE_FILTERS:
-                del query[name]
-        if query:
-            translations = {code: f"{url}?{query.urlencode()}" for code, url in translations.items()}
-        translations[translation.get_language()] = request.get_full_path()  # this very listing
-    return translations
+    if request is None or not request.GET:
+        return translations
+    filterset = context.get("filterset")
+    records = filterset.FACET_RECORDS if filterset is not None else {}
+    kept = {code: [] for code in translations}
+    for name, values in request.GET.lists():
+        if name in PORTABLE_FILTERS:
+            for code in kept:
+                kept[code] += [(name, value) for value in values]
+        elif name in records:
+            slugs = filterset.record_translations(name)  # a record not in a language is left out of its link
+            for code in kept:
+                kept[code] += [(name, slugs[value][code]) for value in values if code in slugs.get(value, {})]
+    links = {code: f"{url}?{urlencode(kept[code])}" if kept[code] else url for code, url in translations.items()}
+    links[translation.get_language()] = request.get_full_path()  # this very listing
+    return links
 
 
 @register.simple_tag(takes_context=True)

@@ -345,7 +345,18 @@ def switcher(page):
         (f"/fr/partenaires/{JAPAN_FR}/", "/partners/japan/"),
         (EN_ENTRY, FR_ENTRY),
         (FR_ENTRY, EN_ENTRY),
-        (f"{EN_RECORD}?kind=post&area=maritime-security&year_from=2000", f"{FR_RECORD}?kind=post&year_from=2000"),
+        # The filters kept: a record chosen by its slug in that language; one with no translation there, and
+        # the search words (words of the reader's language), left out.
+        (
+            f"{EN_RECORD}?kind=post&area=maritime-security&year_from=2000",
+            f"{FR_RECORD}?kind=post&area=maritime-security-fr&year_from=2000",
+        ),
+        (f"{EN_RECORD}?partner=japan&q=liaison", f"{FR_RECORD}?partner={JAPAN_FR}"),
+        (
+            f"{FR_RECORD}?partner={JAPAN_FR}&kind=post&kind=exercise",
+            f"{EN_RECORD}?partner=japan&kind=post&kind=exercise",
+        ),
+        (f"{EN_RECORD}?area=cyber-defence&area=maritime-security", f"{FR_RECORD}?area=maritime-security-fr"),
         ("/search/?q=japan", "/fr/search/?q=japan"),
     ],
 )
