@@ -58,6 +58,22 @@ def test_on_a_phone_the_results_come_first_and_the_filters_open_by_a_click(demo_
     assert kinds == {"Milestone"}
 
 
+def test_on_a_phone_filters_applied_are_cleared_from_the_top_of_the_results(demo_site, page):
+    """With filters applied, a reader on a phone clears them from the line above the results, without
+    opening the closed panel under them (its own "Clear all" is in there)."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"{demo_site.url}/cooperation/?kind=milestone&partner=japan")
+    assert summary_text(page) == "Filter the entries (2 filters applied)"
+    assert not search_box(page).is_visible()  # the panel is closed
+    clear = page.locator(".results__jump").get_by_role("link", name="Clear all filters")
+    assert clear.is_visible()
+    assert clear.bounding_box()["y"] < page.locator(".results .entry-list__item").first.bounding_box()["y"]
+    clear.click()
+    page.wait_for_url(f"{demo_site.url}/cooperation/")
+    assert summary_text(page) == "Filter the entries"
+    assert page.locator(".results__jump").get_by_role("link", name="Clear all filters").count() == 0
+
+
 def test_on_a_phone_without_javascript_the_filters_open_and_apply(demo_site, new_context):
     context = new_context(java_script_enabled=False)
     page = context.new_page()
