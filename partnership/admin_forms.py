@@ -130,12 +130,10 @@ class OwnLanguageChoicesMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        locale = getattr(self.instance, "locale", None) if getattr(self.instance, "locale_id", None) else None
-        if locale is None:
+        self.own_language_fields = {}  # field name → the translatable model it chooses from
+        locale_id = getattr(self.instance, "locale_id", None)
+        if locale_id is None:
             return
-        message = gettext("Choose one in this record’s language (%(language)s).") % {
-            "language": locale.get_display_name()
-        }
         for name, field in self.fields.items():
             queryset = getattr(field, "queryset", None)
             model = getattr(queryset, "model", None)
@@ -144,8 +142,25 @@ class OwnLanguageChoicesMixin:
             held = self.initial.get(name)  # a pk or a record; for many, a list or a queryset of them
             held = [] if held is None else [held] if isinstance(held, str | int | models.Model) else list(held)
             held_pks = [getattr(record, "pk", record) for record in held]
-            field.queryset = queryset.filter(Q(locale_id=locale.pk) | Q(pk__in=held_pks))
-            field.error_messages["invalid_choice"] = message
+            field.queryset = queryset.filter(Q(locale_id=locale_id) | Q(pk__in=held_pks))
+            self.own_language_fields[name] = model
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name, model in self.own_language_fields.items():
+            if name not in self.errors:
+                continue
+            # Refused as not offered: say why when it is a record of another language.
+            posted = self.fields[name].widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            posted = posted if isinstance(posted, list | tuple) else [posted]
+            pks = [value for value in posted if str(value).isdigit()]
+            if model.objects.filter(pk__in=pks).exclude(locale_id=self.instance.locale_id).exists():
+                self.add_error(
+                    name,
+                    gettext("Choose one in this record’s language (%(language)s).")
+                    % {"language": self.instance.locale.get_display_name()},
+                )
+        return cleaned_data
 
 
 class TranslatableRecordForm(OwnLanguageChoicesMixin, WagtailAdminModelForm):
