@@ -115,6 +115,19 @@ class SourceSelect(forms.Select):
 # --- The entry form ---------------------------------------------------------------------------------
 
 
+class NewlinesAsStoredMixin:
+    """Text is stored with LF line breaks; browsers post a textarea's with CRLF (as HTML's form encoding
+    says). Saved as posted, a record saved unchanged had its quote “changed”: its translations were
+    flagged out of date, and an entry's reading order recomputed. Each posted text is stored with LF."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name, value in list(cleaned_data.items()):
+            if isinstance(value, str) and "\r" in value:
+                cleaned_data[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned_data
+
+
 class OwnLanguageChoicesMixin:
     """A form of a record in one language (a TranslatableMixin instance: an entry, a partner, a partner
     page…) offers, for each relation to translatable records (its partner, source, areas, framework…),
@@ -163,11 +176,13 @@ class OwnLanguageChoicesMixin:
         return cleaned_data
 
 
-class TranslatableRecordForm(OwnLanguageChoicesMixin, WagtailAdminModelForm):
+class TranslatableRecordForm(NewlinesAsStoredMixin, OwnLanguageChoicesMixin, WagtailAdminModelForm):
     """The admin form of the reference records (partners, frameworks, areas, programmes, places, sources)."""
 
 
-class CooperationEntryForm(ScheduleThatHasRunFormMixin, OwnLanguageChoicesMixin, WagtailAdminModelForm):
+class CooperationEntryForm(
+    ScheduleThatHasRunFormMixin, NewlinesAsStoredMixin, OwnLanguageChoicesMixin, WagtailAdminModelForm
+):
     """The entry's admin form: a ``period`` typed as written sets the five date fields.
 
     Left empty, the date fields are used as they are. An unreadable period is a form error on
@@ -187,6 +202,7 @@ class CooperationEntryForm(ScheduleThatHasRunFormMixin, OwnLanguageChoicesMixin,
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.provenance = (self.instance.source_id, self.instance.source_quote)  # as stored, before the post
         if "direction" in self.fields:
             # A form posted without it (a script, a form from before the field existed) means the usual way.
             self.fields["direction"].required = False
@@ -226,9 +242,8 @@ class CooperationEntryForm(ScheduleThatHasRunFormMixin, OwnLanguageChoicesMixin,
 
     def save(self, commit=True):
         # A new entry, or one whose quote moved, takes the place of its sentence in the document's
-        # reading order (save is only reached once the form is valid).
-        provenance = {"source", "source_quote"}
-        moved = self.instance.pk is None or provenance & set(self.changed_data)
+        # reading order (save is only reached once the form is valid; the instance holds what was posted).
+        moved = self.instance.pk is None or (self.instance.source_id, self.instance.source_quote) != self.provenance
         if moved and (order := reading_order(self.instance)) is not None:
             self.instance.source_order = order
             make_room_in_reading_order(self.instance, order)
@@ -269,15 +284,18 @@ def reading_order(entry):
 
 
 def make_room_in_reading_order(entry, order):
-    """Move the partner's other entries at ``order`` and after one place down, keeping their order.
+    """Move the partner's other entries at ``order`` and after one place down, keeping their order, when
+    one of them is at ``order``.
 
     An update of structure, not content (as the loader does): no revision, the live entries'
     relative order unchanged.
     """
+    others = CooperationEntry.objects.filter(partner_id=entry.partner_id, locale_id=entry.locale_id).exclude(
+        pk=entry.pk
+    )
     with transaction.atomic():
-        CooperationEntry.objects.filter(
-            partner_id=entry.partner_id, locale_id=entry.locale_id, source_order__gte=order
-        ).exclude(pk=entry.pk).update(source_order=F("source_order") + 1)
+        if others.filter(source_order=order).exists():  # else the place is free: nothing moves
+            others.filter(source_order__gte=order).update(source_order=F("source_order") + 1)
 
 
 # --- Panels -----------------------------------------------------------------------------------------

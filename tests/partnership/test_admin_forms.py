@@ -12,6 +12,7 @@ import uuid
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group
+from django.db import models
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Locale
 
@@ -414,3 +415,26 @@ def test_a_partner_pages_partner_is_one_of_its_language(admin, translated):
     assert database_snapshot() == before
     english = Partner.objects.get(translation_key=page.partner.translation_key, locale__language_code="en")
     assert admin.post(f"/admin/pages/{page.pk}/edit/", page_form(page, partner=english.pk)).status_code == 302
+
+
+@pytest.mark.parametrize("model", [CooperationEntry, Partner], ids=lambda m: m.__name__)
+def test_a_record_saved_unchanged_from_a_browser_changes_nothing(admin, model):
+    """A browser posts a textarea's line breaks as CRLF. Stored as posted, a quote of two lines saved
+    unchanged was a changed quote: its translations were flagged out of date, and an entry's place in
+    reading order recomputed, moving the partner's later entries down one place each."""
+    record = model.objects.filter(locale__language_code="en", source_quote__contains="\n").order_by("pk").first()
+    assert record is not None
+    data = posted_form(admin.get(snippet_url(model, "edit", record.pk)))
+    data = {name: value.replace("\n", "\r\n") if isinstance(value, str) else value for name, value in data.items()}
+    assert "\r\n" in data["source_quote"]
+    if model is CooperationEntry:
+        data["action-publish"] = "publish"
+    texts = {field.name for field in model._meta.fields if isinstance(field, models.TextField | models.CharField)}
+    before = list(model.objects.order_by("pk").values("pk", *texts))
+    orders = list(CooperationEntry.objects.order_by("pk").values_list("pk", "source_order"))
+
+    response = admin.post(snippet_url(model, "edit", record.pk), data)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert list(model.objects.order_by("pk").values("pk", *texts)) == before
+    assert list(CooperationEntry.objects.order_by("pk").values_list("pk", "source_order")) == orders
