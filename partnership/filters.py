@@ -48,12 +48,22 @@ SORTS = {
 
 
 class RecordFilterForm(forms.Form):
-    """Checks the filters together: a reversed year range is put the right way round."""
+    """Checks the filters together: a reversed year range is put the right way round, and a value that
+    is not one of a facet's choices is left out of it, not the whole facet (``?partner=japan&partner=x``
+    is Japan's entries): its error stays, so the record says which value it left out, and the exports and
+    the API refuse it."""
 
     notices: list
 
     def clean(self):
         cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        for name, field in self.fields.items():
+            if getlist and name in self.errors and isinstance(field, forms.MultipleChoiceField):
+                valid = {str(value) for value, _label in field.choices}
+                kept = [value for value in dict.fromkeys(getlist(self.add_prefix(name))) if value in valid]
+                if kept:
+                    cleaned[name] = kept
         self.notices = []
         year_from, year_to = cleaned.get("year_from"), cleaned.get("year_to")
         if year_from and year_to and year_from > year_to:

@@ -170,6 +170,25 @@ def test_bad_filters_are_explained_and_left_out(client, loaded, query, label, me
     assert len(listed_slugs(client, query)[0]) == 20  # the bad filter is left out, not the results
 
 
+@pytest.mark.parametrize(
+    ("query", "same_as"),
+    [
+        ("partner=japan&partner=atlantis&kind=milestone", "partner=japan&kind=milestone"),
+        ("area=nope&area=maritime-security", "area=maritime-security"),
+        ("kind=party&kind=post&kind=milestone", "kind=post&kind=milestone"),
+    ],
+)
+def test_a_bad_value_is_left_out_and_the_good_ones_of_its_filter_kept(client, loaded, query, same_as):
+    """One unknown value among several of a filter was once the whole filter left out: every partner's
+    entries under Japan's ticked box. The others are kept, and the page says which value was left out."""
+    soup = listed_slugs(client, query)[1]
+    expected = set(all_listed(client, same_as))
+    assert expected and set(all_listed(client, query)) == expected
+    bad = next(value for value in ("atlantis", "nope", "party") if value in query)
+    assert f"{bad} is not one of the available choices" in soup.select_one(".notice").get_text(" ", strip=True)
+    assert client.get(f"/cooperation/export.csv?{query}").status_code == 400  # the files refuse it, as before
+
+
 def test_a_reversed_year_range_is_corrected_and_said(client, loaded):
     slugs, soup = listed_slugs(client, "year_from=2012&year_to=2010")
     assert set(slugs) == set(all_listed(client, "year_from=2010&year_to=2012"))
