@@ -14,7 +14,8 @@ exports are downloaded whole from one worker (median seconds, and the worker's p
 after: streamed files keep it flat). A "Targets" section says, for each target of issue 16, met or
 not. It also times `load_fixtures` on a freshly migrated database and generating the entries, and measures the importer's precision, recall and speed per document
 (bench/importer.py). Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0) for the cached
-figures and wrk (Debian package `wrk`). The table is printed and, with --write, saved to
+figures, and Debian's packages wrk, varnish and nginx (the cached pages through Varnish, beside nginx
+serving a static file). The table is printed and, with --write, saved to
 bench/RESULTS.md with the machine it ran on.
 """
 
