@@ -420,9 +420,12 @@ class CooperationEntryFilter(django_filters.FilterSet):
                     own[slug] = key
             return {slug: by_key[key] for slug, key in own.items()}
 
-        if self.facet_index is None:
-            return read()
-        return self.facet_index.derived(("record translations", facet, self.locale_id), read)
+        return self.read_once_per_version(("record translations", facet, self.locale_id), read)
+
+    def read_once_per_version(self, key, read):
+        """``read()``, kept with the facet index for its version (``FacetIndex.derived``); without an index,
+        read each time."""
+        return read() if self.facet_index is None else self.facet_index.derived(key, read)
 
     def facet_options(self):
         """Each facet's choices (every value its filter accepts) and options (those listed to readers,
@@ -440,10 +443,7 @@ class CooperationEntryFilter(django_filters.FilterSet):
             ]
             return sorted(per_model[0].union(*per_model[1:], all=True), key=lambda r: (r["sort_key"], r["label"]))
 
-        if self.facet_index is not None:
-            rows = self.facet_index.derived(("facet records", self.locale_id), records)
-        else:
-            rows = records()
+        rows = self.read_once_per_version(("facet records", self.locale_id), records)
         choices = {facet: [] for facet in self.FACETS}
         options = {facet: [] for facet in self.FACETS}
         getlist = getattr(self.data, "getlist", None)  # a QueryDict; a plain dict chooses nothing here
